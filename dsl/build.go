@@ -1,0 +1,985 @@
+package dsl
+
+import (
+	"slices"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// MaxStepDepth bounds how deeply step lists nest inside each other.
+const MaxStepDepth = 50
+
+var workflowKeys = []string{
+	"dsl", "name", "description", "input", "state", "activity", "options", "schedule",
+	"continueAsNew", "signals", "queries", "updates", "steps", "output",
+}
+
+var activityOptionKeys = []string{
+	"taskQueue", "startToCloseTimeout", "scheduleToCloseTimeout", "scheduleToStartTimeout",
+	"heartbeatTimeout", "retry",
+}
+
+var retryKeys = []string{
+	"initialInterval", "backoffCoefficient", "maximumInterval", "maximumAttempts", "nonRetryableErrorTypes",
+}
+
+// stepKeys lists, for each kind, the keys a step of that kind may have
+// besides its kind key and id.
+var stepKeys = map[Kind][]string{
+	KindActivity:       append([]string{"with", "local"}, activityOptionKeys...),
+	KindSet:            nil,
+	KindIf:             {"then", "else"},
+	KindSwitch:         {"default"},
+	KindParallel:       nil,
+	KindRace:           nil,
+	KindForEach:        {"as", "index", "concurrency", "do"},
+	KindWhile:          {"do"},
+	KindSleep:          nil,
+	KindSleepUntil:     nil,
+	KindAwait:          {"timeout"},
+	KindChild:          nil,
+	KindSignalWorkflow: nil,
+	KindTry:            {"catch", "finally"},
+	KindFail:           nil,
+	KindReturn:         nil,
+	KindContinueAsNew:  nil,
+	KindLog:            {"level"},
+}
+
+// rootVars are the expression variables visible everywhere.
+var rootVars = []string{"input", "state", "steps", "workflow"}
+
+// Build turns a node tree from Decode into a Workflow. Diagnostics cover
+// structure, types, values, step ids and expressions; the Workflow is
+// usable only when they hold no errors.
+func Build(filename string, root *yaml.Node) (*Workflow, Diagnostics) {
+	b := &builder{file: filename, ids: map[string]Pos{}, stateKeys: map[string]bool{}}
+	w := b.workflow(root)
+	b.compileSites()
+	return w, b.ds.Sort()
+}
+
+// Parse decodes and builds a definition: Decode followed by Build. It does
+// not apply the JSON schema; see the schema package for the full check.
+func Parse(filename string, src []byte) (*Workflow, Diagnostics) {
+	root, ds := Decode(filename, src)
+	if ds.HasErrors() {
+		return nil, ds
+	}
+	return Build(filename, root)
+}
+
+func (b *builder) workflow(n *yaml.Node) *Workflow {
+	w := &Workflow{Pos: b.pos(n)}
+	f, ok := b.fields(n, "", workflowKeys)
+	if !ok {
+		return w
+	}
+	b.require(f, n, "", "dsl", "name", "steps")
+	root := &scope{vars: rootVars}
+	if v := f.vals["dsl"]; v != nil {
+		if s, ok := b.str(v, "dsl"); ok && s != Version {
+			b.errorf(v, "dsl", CodeValue, "unsupported DSL version %q (this dslrun reads %q)", s, Version)
+		}
+		w.DSL = Version
+	}
+	if v := f.vals["name"]; v != nil {
+		if s, ok := b.nonEmpty(v, "name"); ok {
+			if !nameRe.MatchString(s) {
+				b.errorf(v, "name", CodeValue, "name %q must be letters, digits, '-', '_' or '.', up to 200 characters", s)
+			}
+			w.Name = s
+		}
+	}
+	if v := f.vals["description"]; v != nil {
+		w.Description, _ = b.str(v, "description")
+	}
+	if v := f.vals["input"]; v != nil {
+		w.Input = b.jsonSchema(v, "input")
+	}
+	// State keys are collected first so that expressions anywhere may name
+	// variables that a later set assigns.
+	if v := f.vals["state"]; v != nil {
+		if sf, ok := b.fields(v, "state", nil); ok {
+			w.State = map[string]Value{}
+			for _, k := range sf.order {
+				if _, ok := b.ident(sf.keys[k], join("state", k), "state variable"); ok {
+					b.stateKeys[k] = true
+					w.State[k] = b.value(sf.vals[k], join("state", k), &scope{vars: []string{"input", "workflow"}})
+				}
+			}
+		}
+	}
+	b.collectStateKeys(n)
+	if v := f.vals["activity"]; v != nil {
+		w.Activity = b.activityOptions(v, "activity", nil)
+	}
+	if v := f.vals["options"]; v != nil {
+		w.Options = b.workflowOptions(v, "options")
+	}
+	if v := f.vals["schedule"]; v != nil {
+		w.Schedule = b.schedule(v, "schedule")
+	}
+	if v := f.vals["continueAsNew"]; v != nil {
+		w.ContinueAsNew = b.autoContinueAsNew(v, "continueAsNew")
+	}
+	if v := f.vals["signals"]; v != nil {
+		w.Signals = b.signals(v, "signals", root)
+	}
+	if v := f.vals["queries"]; v != nil {
+		w.Queries = b.queries(v, "queries", root)
+	}
+	if v := f.vals["updates"]; v != nil {
+		w.Updates = b.updates(v, "updates", root)
+	}
+	if v := f.vals["steps"]; v != nil {
+		w.Steps = b.steps(v, "steps", root)
+		if v.Kind == yaml.SequenceNode && len(v.Content) == 0 {
+			b.errorf(v, "steps", CodeValue, "a workflow needs at least one step")
+		}
+	}
+	if v := f.vals["output"]; v != nil {
+		w.Output = b.value(v, "output", root)
+	}
+	return w
+}
+
+var nameRe = regexpMust(`^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$`)
+
+// collectStateKeys finds every key assigned by a set (in steps, signals or
+// continueAsNew) so that references to them are known before expressions
+// are checked. It walks the raw tree: positions do not matter here.
+func (b *builder) collectStateKeys(n *yaml.Node) {
+	stack := []*yaml.Node{n}
+	for len(stack) > 0 {
+		c := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if c.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(c.Content); i += 2 {
+				k, v := c.Content[i], c.Content[i+1]
+				if (k.Value == "set" || k.Value == "state") && v.Kind == yaml.MappingNode {
+					for j := 0; j+1 < len(v.Content); j += 2 {
+						if identRe.MatchString(v.Content[j].Value) {
+							b.stateKeys[v.Content[j].Value] = true
+						}
+					}
+				}
+			}
+		}
+		stack = append(stack, c.Content...)
+	}
+}
+
+func (b *builder) jsonSchema(n *yaml.Node, path string) map[string]any {
+	if n.Kind != yaml.MappingNode {
+		b.errorf(n, path, CodeType, "expected a JSON schema (a mapping), got %s", describe(n))
+		return nil
+	}
+	m, _ := b.value(n, path, nil).(map[string]any)
+	if err := checkJSONSchema(m); err != nil {
+		b.errorf(n, path, CodeValue, "invalid JSON schema: %v", err)
+	}
+	return m
+}
+
+func (b *builder) activityOptions(n *yaml.Node, path string, into *ActivityOptions) *ActivityOptions {
+	f, ok := b.fields(n, path, activityOptionKeys)
+	if !ok {
+		return nil
+	}
+	o := into
+	if o == nil {
+		o = &ActivityOptions{}
+	}
+	b.activityOptionFields(f, path, o)
+	return o
+}
+
+func (b *builder) activityOptionFields(f fieldMap, path string, o *ActivityOptions) {
+	if v := f.vals["taskQueue"]; v != nil {
+		o.TaskQueue, _ = b.nonEmpty(v, join(path, "taskQueue"))
+	}
+	durations := []struct {
+		key string
+		dst *Duration
+	}{
+		{"startToCloseTimeout", &o.StartToCloseTimeout},
+		{"scheduleToCloseTimeout", &o.ScheduleToCloseTimeout},
+		{"scheduleToStartTimeout", &o.ScheduleToStartTimeout},
+		{"heartbeatTimeout", &o.HeartbeatTimeout},
+	}
+	for _, d := range durations {
+		if v := f.vals[d.key]; v != nil {
+			*d.dst = b.positiveDuration(v, join(path, d.key))
+		}
+	}
+	if v := f.vals["retry"]; v != nil {
+		o.Retry = b.retry(v, join(path, "retry"))
+	}
+}
+
+func (b *builder) positiveDuration(n *yaml.Node, path string) Duration {
+	d := b.duration(n, path)
+	if d == 0 && n.Kind == yaml.ScalarNode && n.Tag == "!!str" {
+		if _, err := ParseDuration(n.Value); err == nil {
+			b.errorf(n, path, CodeDuration, "duration must be greater than zero")
+		}
+	}
+	return d
+}
+
+func (b *builder) retry(n *yaml.Node, path string) *RetryPolicy {
+	f, ok := b.fields(n, path, retryKeys)
+	if !ok {
+		return nil
+	}
+	r := &RetryPolicy{}
+	if v := f.vals["initialInterval"]; v != nil {
+		r.InitialInterval = b.positiveDuration(v, join(path, "initialInterval"))
+	}
+	if v := f.vals["backoffCoefficient"]; v != nil {
+		r.BackoffCoefficient = b.number(v, join(path, "backoffCoefficient"))
+		if r.BackoffCoefficient != 0 && r.BackoffCoefficient < 1 {
+			b.errorf(v, join(path, "backoffCoefficient"), CodeValue, "backoff coefficient must be at least 1")
+		}
+	}
+	if v := f.vals["maximumInterval"]; v != nil {
+		r.MaximumInterval = b.positiveDuration(v, join(path, "maximumInterval"))
+	}
+	if v := f.vals["maximumAttempts"]; v != nil {
+		r.MaximumAttempts = b.integer(v, join(path, "maximumAttempts"), 0, 1_000_000)
+	}
+	if v := f.vals["nonRetryableErrorTypes"]; v != nil {
+		r.NonRetryableErrorTypes = b.strList(v, join(path, "nonRetryableErrorTypes"))
+	}
+	if r.MaximumInterval != 0 && r.InitialInterval != 0 && r.MaximumInterval < r.InitialInterval {
+		b.errorf(f.vals["maximumInterval"], join(path, "maximumInterval"), CodeValue, "maximum interval is shorter than the initial interval")
+	}
+	return r
+}
+
+var workflowOptionKeys = []string{
+	"id", "taskQueue", "executionTimeout", "runTimeout", "taskTimeout", "retry", "cron", "startDelay",
+	"memo", "searchAttributes", "idReusePolicy", "idConflictPolicy",
+}
+
+// IDReusePolicies are the values of options.idReusePolicy.
+var IDReusePolicies = []string{"allowDuplicate", "allowDuplicateFailedOnly", "rejectDuplicate", "terminateIfRunning"}
+
+// IDConflictPolicies are the values of options.idConflictPolicy.
+var IDConflictPolicies = []string{"fail", "useExisting", "terminateExisting"}
+
+// ParentClosePolicies are the values of child.parentClosePolicy.
+var ParentClosePolicies = []string{"terminate", "requestCancel", "abandon"}
+
+// OverlapPolicies are the values of schedule.overlap.
+var OverlapPolicies = []string{"skip", "bufferOne", "bufferAll", "cancelOther", "terminateOther", "allowAll"}
+
+// LogLevels are the values of a log step's level.
+var LogLevels = []string{"debug", "info", "warn", "error"}
+
+func (b *builder) workflowOptions(n *yaml.Node, path string) *WorkflowOptions {
+	f, ok := b.fields(n, path, workflowOptionKeys)
+	if !ok {
+		return nil
+	}
+	o := &WorkflowOptions{}
+	inputOnly := &scope{vars: []string{"input"}}
+	if v := f.vals["id"]; v != nil {
+		o.ID, _ = b.template(v, join(path, "id"), inputOnly)
+	}
+	if v := f.vals["taskQueue"]; v != nil {
+		o.TaskQueue, _ = b.nonEmpty(v, join(path, "taskQueue"))
+	}
+	for _, d := range []struct {
+		key string
+		dst *Duration
+	}{{"executionTimeout", &o.ExecutionTimeout}, {"runTimeout", &o.RunTimeout}, {"taskTimeout", &o.TaskTimeout}, {"startDelay", &o.StartDelay}} {
+		if v := f.vals[d.key]; v != nil {
+			*d.dst = b.positiveDuration(v, join(path, d.key))
+		}
+	}
+	if v := f.vals["retry"]; v != nil {
+		o.Retry = b.retry(v, join(path, "retry"))
+	}
+	if v := f.vals["cron"]; v != nil {
+		if s, ok := b.nonEmpty(v, join(path, "cron")); ok {
+			if err := checkCron(s); err != nil {
+				b.errorf(v, join(path, "cron"), CodeValue, "%v", err)
+			}
+			o.Cron = s
+		}
+	}
+	if v := f.vals["memo"]; v != nil {
+		o.Memo = b.mapValue(v, join(path, "memo"), inputOnly)
+	}
+	if v := f.vals["searchAttributes"]; v != nil {
+		o.SearchAttributes = b.mapValue(v, join(path, "searchAttributes"), inputOnly)
+	}
+	if v := f.vals["idReusePolicy"]; v != nil {
+		o.IDReusePolicy, _ = b.oneOf(v, join(path, "idReusePolicy"), IDReusePolicies...)
+	}
+	if v := f.vals["idConflictPolicy"]; v != nil {
+		o.IDConflictPolicy, _ = b.oneOf(v, join(path, "idConflictPolicy"), IDConflictPolicies...)
+	}
+	if o.Cron != "" && o.StartDelay != 0 {
+		b.errorf(f.vals["startDelay"], join(path, "startDelay"), CodeValue, "startDelay cannot be combined with cron")
+	}
+	return o
+}
+
+func (b *builder) mapValue(n *yaml.Node, path string, sc *scope) map[string]any {
+	if n.Kind != yaml.MappingNode {
+		b.errorf(n, path, CodeType, "expected a mapping, got %s", describe(n))
+		return nil
+	}
+	m, _ := b.value(n, path, sc).(map[string]any)
+	return m
+}
+
+var scheduleKeys = []string{"id", "intervals", "cron", "calendars", "jitter", "timeZone", "overlap", "paused", "note", "input"}
+
+var calendarKeys = []string{"second", "minute", "hour", "dayOfMonth", "month", "year", "dayOfWeek", "comment"}
+
+func (b *builder) schedule(n *yaml.Node, path string) *Schedule {
+	f, ok := b.fields(n, path, scheduleKeys)
+	if !ok {
+		return nil
+	}
+	s := &Schedule{}
+	if v := f.vals["id"]; v != nil {
+		s.ID, _ = b.nonEmpty(v, join(path, "id"))
+	}
+	if v := f.vals["intervals"]; v != nil {
+		p := join(path, "intervals")
+		if v.Kind != yaml.SequenceNode {
+			b.errorf(v, p, CodeType, "expected a list, got %s", describe(v))
+		} else {
+			for i, c := range v.Content {
+				cp := index(p, i)
+				cf, ok := b.fields(c, cp, []string{"every", "offset"})
+				if !ok {
+					continue
+				}
+				var iv ScheduleInterval
+				if b.require(cf, c, cp, "every") {
+					iv.Every = b.positiveDuration(cf.vals["every"], join(cp, "every"))
+				}
+				if o := cf.vals["offset"]; o != nil {
+					iv.Offset = b.duration(o, join(cp, "offset"))
+				}
+				s.Intervals = append(s.Intervals, iv)
+			}
+		}
+	}
+	if v := f.vals["cron"]; v != nil {
+		p := join(path, "cron")
+		s.Cron = b.strList(v, p)
+		for i, c := range s.Cron {
+			if err := checkCron(c); err != nil {
+				b.errorf(v.Content[i], index(p, i), CodeValue, "%v", err)
+			}
+		}
+	}
+	if v := f.vals["calendars"]; v != nil {
+		p := join(path, "calendars")
+		if v.Kind != yaml.SequenceNode {
+			b.errorf(v, p, CodeType, "expected a list, got %s", describe(v))
+		} else {
+			for i, c := range v.Content {
+				cp := index(p, i)
+				cf, ok := b.fields(c, cp, calendarKeys)
+				if !ok {
+					continue
+				}
+				var cal ScheduleCalendar
+				get := func(k string) string {
+					if v := cf.vals[k]; v != nil {
+						if v.Kind == yaml.ScalarNode && v.Tag == "!!int" {
+							return v.Value
+						}
+						s, _ := b.nonEmpty(v, join(cp, k))
+						return s
+					}
+					return ""
+				}
+				cal.Second, cal.Minute, cal.Hour = get("second"), get("minute"), get("hour")
+				cal.DayOfMonth, cal.Month, cal.Year = get("dayOfMonth"), get("month"), get("year")
+				cal.DayOfWeek, cal.Comment = get("dayOfWeek"), get("comment")
+				s.Calendars = append(s.Calendars, cal)
+			}
+		}
+	}
+	if v := f.vals["jitter"]; v != nil {
+		s.Jitter = b.duration(v, join(path, "jitter"))
+	}
+	if v := f.vals["timeZone"]; v != nil {
+		s.TimeZone, _ = b.nonEmpty(v, join(path, "timeZone"))
+	}
+	if v := f.vals["overlap"]; v != nil {
+		s.Overlap, _ = b.oneOf(v, join(path, "overlap"), OverlapPolicies...)
+	}
+	if v := f.vals["paused"]; v != nil {
+		s.Paused = b.boolean(v, join(path, "paused"))
+	}
+	if v := f.vals["note"]; v != nil {
+		s.Note, _ = b.str(v, join(path, "note"))
+	}
+	if v := f.vals["input"]; v != nil {
+		s.Input = b.value(v, join(path, "input"), nil)
+	}
+	if len(s.Intervals) == 0 && len(s.Cron) == 0 && len(s.Calendars) == 0 && f.vals["intervals"] == nil && f.vals["cron"] == nil && f.vals["calendars"] == nil {
+		b.errorf(n, path, CodeRequired, "a schedule needs at least one of intervals, cron or calendars")
+	}
+	return s
+}
+
+func (b *builder) autoContinueAsNew(n *yaml.Node, path string) *AutoContinueAsNew {
+	f, ok := b.fields(n, path, []string{"disabled", "afterEvents"})
+	if !ok {
+		return nil
+	}
+	a := &AutoContinueAsNew{}
+	if v := f.vals["disabled"]; v != nil {
+		a.Disabled = b.boolean(v, join(path, "disabled"))
+	}
+	if v := f.vals["afterEvents"]; v != nil {
+		a.AfterEvents = b.integer(v, join(path, "afterEvents"), 100, 50_000)
+	}
+	return a
+}
+
+// handlerNames checks the keys of signals, queries and updates: identifiers
+// or the catch-all "*".
+func (b *builder) handlerNames(n *yaml.Node, path string, catchAll bool) (fieldMap, bool) {
+	f, ok := b.fields(n, path, nil)
+	if !ok {
+		return f, false
+	}
+	for _, k := range f.order {
+		if k == "*" && catchAll {
+			continue
+		}
+		if !handlerNameRe.MatchString(k) {
+			b.errorf(f.keys[k], join(path, k), CodeValue, "handler name %q must be letters, digits, '-', '_' or '.'", k)
+		}
+	}
+	return f, true
+}
+
+var handlerNameRe = regexpMust(`^[A-Za-z_][A-Za-z0-9._-]*$`)
+
+func (b *builder) signals(n *yaml.Node, path string, root *scope) map[string]*Signal {
+	f, ok := b.handlerNames(n, path, true)
+	if !ok {
+		return nil
+	}
+	out := map[string]*Signal{}
+	sc := root.with("args", "handler")
+	for _, k := range f.order {
+		p := join(path, k)
+		v := f.vals[k]
+		sf, ok := b.fields(v, p, []string{"set", "do"})
+		if !ok {
+			continue
+		}
+		s := &Signal{Pos: b.pos(f.keys[k])}
+		if sv := sf.vals["set"]; sv != nil {
+			s.Set = b.setValues(sv, join(p, "set"), sc)
+		}
+		if dv := sf.vals["do"]; dv != nil {
+			s.Do = b.steps(dv, join(p, "do"), sc)
+		}
+		if s.Set == nil && s.Do == nil && sf.vals["set"] == nil && sf.vals["do"] == nil {
+			b.errorf(v, p, CodeRequired, "a signal handler needs set or do")
+		}
+		out[k] = s
+	}
+	return out
+}
+
+func (b *builder) queries(n *yaml.Node, path string, root *scope) map[string]*Query {
+	f, ok := b.handlerNames(n, path, true)
+	if !ok {
+		return nil
+	}
+	out := map[string]*Query{}
+	sc := root.with("args", "handler")
+	for _, k := range f.order {
+		out[k] = &Query{Pos: b.pos(f.keys[k]), Result: b.value(f.vals[k], join(path, k), sc)}
+	}
+	return out
+}
+
+func (b *builder) updates(n *yaml.Node, path string, root *scope) map[string]*Update {
+	f, ok := b.handlerNames(n, path, true)
+	if !ok {
+		return nil
+	}
+	out := map[string]*Update{}
+	sc := root.with("args", "handler")
+	for _, k := range f.order {
+		p := join(path, k)
+		v := f.vals[k]
+		uf, ok := b.fields(v, p, []string{"args", "validate", "do", "return"})
+		if !ok {
+			continue
+		}
+		u := &Update{Pos: b.pos(f.keys[k])}
+		if a := uf.vals["args"]; a != nil {
+			u.Args = b.jsonSchema(a, join(p, "args"))
+		}
+		if c := uf.vals["validate"]; c != nil {
+			u.Validate = b.cond(c, join(p, "validate"), sc)
+		}
+		if d := uf.vals["do"]; d != nil {
+			u.Do = b.steps(d, join(p, "do"), sc)
+		}
+		if r := uf.vals["return"]; r != nil {
+			u.Return = b.value(r, join(p, "return"), sc)
+		}
+		out[k] = u
+	}
+	return out
+}
+
+func (b *builder) setValues(n *yaml.Node, path string, sc *scope) map[string]Value {
+	f, ok := b.fields(n, path, nil)
+	if !ok {
+		return nil
+	}
+	if len(f.order) == 0 {
+		b.errorf(n, path, CodeValue, "set needs at least one variable")
+	}
+	out := map[string]Value{}
+	for _, k := range f.order {
+		if _, ok := b.ident(f.keys[k], join(path, k), "state variable"); ok {
+			out[k] = b.value(f.vals[k], join(path, k), sc)
+		}
+	}
+	return out
+}
+
+func (b *builder) steps(n *yaml.Node, path string, sc *scope) []*Step {
+	if n.Kind != yaml.SequenceNode {
+		b.errorf(n, path, CodeType, "expected a list of steps, got %s", describe(n))
+		return nil
+	}
+	if b.depth >= MaxStepDepth {
+		b.errorf(n, path, CodeLimit, "steps are nested deeper than the limit of %d", MaxStepDepth)
+		return nil
+	}
+	b.depth++
+	defer func() { b.depth-- }()
+	out := make([]*Step, 0, len(n.Content))
+	for i, c := range n.Content {
+		if s := b.step(c, index(path, i), sc); s != nil {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (b *builder) step(n *yaml.Node, path string, sc *scope) *Step {
+	f, ok := b.fields(n, path, nil)
+	if !ok {
+		return nil
+	}
+	var kinds []Kind
+	for _, k := range f.order {
+		if slices.Contains(Kinds, Kind(k)) {
+			kinds = append(kinds, Kind(k))
+		}
+	}
+	switch len(kinds) {
+	case 0:
+		all := []string{"id"}
+		for _, k := range Kinds {
+			all = append(all, string(k))
+		}
+		suggested := false
+		for _, k := range f.order {
+			if k == "id" || slices.Contains(stepKeysAll(), k) {
+				continue
+			}
+			b.unknownKey(f.keys[k], path, all)
+			if sg := suggest(k, all); sg != "" && sg != "id" {
+				suggested = true
+			}
+		}
+		if !suggested {
+			b.errorf(n, path, CodeStepKind, "step has no kind: want one of %s", kindList())
+		}
+		return nil
+	case 1:
+	default:
+		names := make([]string, len(kinds))
+		for i, k := range kinds {
+			names[i] = string(k)
+		}
+		b.errorf(f.keys[string(kinds[1])], path, CodeStepKind, "step has more than one kind: %s", strings.Join(names, " and "))
+		return nil
+	}
+	kind := kinds[0]
+	s := &Step{Pos: b.pos(n), Kind: kind}
+	allowed := append([]string{"id", string(kind)}, stepKeys[kind]...)
+	for _, k := range f.order {
+		if !slices.Contains(allowed, k) {
+			b.unknownKey(f.keys[k], path, allowed)
+		}
+	}
+	if v := f.vals["id"]; v != nil {
+		if id, ok := b.ident(v, join(path, "id"), "step id"); ok {
+			if first, dup := b.ids[id]; dup {
+				b.errorf(v, join(path, "id"), CodeDuplicateID, "duplicate step id %q (first at line %d)", id, first.Line)
+			} else {
+				b.ids[id] = b.pos(v)
+			}
+			s.ID = id
+		}
+	}
+	kv := f.vals[string(kind)]
+	kp := join(path, string(kind))
+	switch kind {
+	case KindActivity:
+		s.Activity = b.activityStep(kv, f, path, sc)
+	case KindSet:
+		s.Set = b.setValues(kv, kp, sc)
+	case KindIf:
+		st := &IfStep{Cond: b.cond(kv, kp, sc)}
+		if b.require(f, n, path, "then") {
+			st.Then = b.steps(f.vals["then"], join(path, "then"), sc)
+		}
+		if e := f.vals["else"]; e != nil {
+			st.Else = b.steps(e, join(path, "else"), sc)
+		}
+		s.If = st
+	case KindSwitch:
+		s.Switch = b.switchStep(kv, f, path, sc)
+	case KindParallel:
+		s.Parallel = b.branches(kv, kp, sc)
+	case KindRace:
+		s.Race = b.branches(kv, kp, sc)
+	case KindForEach:
+		s.ForEach = b.forEach(kv, f, n, path, sc)
+	case KindWhile:
+		st := &WhileStep{Cond: b.cond(kv, kp, sc)}
+		if b.require(f, n, path, "do") {
+			st.Do = b.steps(f.vals["do"], join(path, "do"), sc)
+		}
+		s.While = st
+	case KindSleep:
+		s.Sleep = &SleepStep{Value: b.durationOrExpr(kv, kp, sc)}
+	case KindSleepUntil:
+		s.SleepUntil = &SleepStep{Value: b.timestampOrExpr(kv, kp, sc)}
+	case KindAwait:
+		st := &AwaitStep{Cond: b.cond(kv, kp, sc)}
+		if t := f.vals["timeout"]; t != nil {
+			st.Timeout = b.positiveDuration(t, join(path, "timeout"))
+		}
+		s.Await = st
+	case KindChild:
+		s.Child = b.child(kv, kp, sc)
+	case KindSignalWorkflow:
+		s.SignalWorkflow = b.signalWorkflow(kv, kp, sc)
+	case KindTry:
+		s.Try = b.try(kv, f, n, path, sc)
+	case KindFail:
+		s.Fail = b.fail(kv, kp, sc)
+	case KindReturn:
+		s.Return = &ReturnStep{Value: b.value(kv, kp, sc)}
+	case KindContinueAsNew:
+		s.ContinueAsNew = b.continueAsNew(kv, kp, sc)
+	case KindLog:
+		st := &LogStep{Level: "info"}
+		st.Message = b.value(kv, kp, sc)
+		if l := f.vals["level"]; l != nil {
+			st.Level, _ = b.oneOf(l, join(path, "level"), LogLevels...)
+		}
+		s.Log = st
+	}
+	return s
+}
+
+func kindList() string {
+	names := make([]string, len(Kinds))
+	for i, k := range Kinds {
+		names[i] = string(k)
+	}
+	return strings.Join(names, ", ")
+}
+
+// stepKeysAll lists every key that some step kind allows besides its kind.
+func stepKeysAll() []string {
+	var out []string
+	for _, ks := range stepKeys {
+		out = append(out, ks...)
+	}
+	sort.Strings(out)
+	return slices.Compact(out)
+}
+
+func (b *builder) activityStep(kv *yaml.Node, f fieldMap, path string, sc *scope) *ActivityStep {
+	st := &ActivityStep{}
+	kp := join(path, "activity")
+	if name, ok := b.template(kv, kp, sc); ok {
+		if strings.TrimSpace(name) == "" {
+			b.errorf(kv, kp, CodeValue, "activity name must not be empty")
+		}
+		st.Name = name
+	}
+	if v := f.vals["with"]; v != nil {
+		st.With = b.value(v, join(path, "with"), sc)
+	}
+	if v := f.vals["local"]; v != nil {
+		st.Local = b.boolean(v, join(path, "local"))
+	}
+	b.activityOptionFields(f, path, &st.ActivityOptions)
+	if st.Local && st.TaskQueue != "" {
+		b.errorf(f.vals["taskQueue"], join(path, "taskQueue"), CodeValue, "a local activity runs on the workflow's worker: taskQueue is not allowed")
+	}
+	return st
+}
+
+func (b *builder) switchStep(kv *yaml.Node, f fieldMap, path string, sc *scope) *SwitchStep {
+	st := &SwitchStep{}
+	kp := join(path, "switch")
+	if kv.Kind != yaml.SequenceNode {
+		b.errorf(kv, kp, CodeType, "expected a list of cases, got %s", describe(kv))
+	} else {
+		if len(kv.Content) == 0 {
+			b.errorf(kv, kp, CodeValue, "switch needs at least one case")
+		}
+		for i, c := range kv.Content {
+			cp := index(kp, i)
+			cf, ok := b.fields(c, cp, []string{"when", "do"})
+			if !ok {
+				continue
+			}
+			cs := &Case{Pos: b.pos(c)}
+			if b.require(cf, c, cp, "when", "do") {
+				cs.When = b.cond(cf.vals["when"], join(cp, "when"), sc)
+				cs.Do = b.steps(cf.vals["do"], join(cp, "do"), sc)
+			}
+			st.Cases = append(st.Cases, cs)
+		}
+	}
+	if d := f.vals["default"]; d != nil {
+		st.Default = b.steps(d, join(path, "default"), sc)
+	}
+	return st
+}
+
+func (b *builder) branches(kv *yaml.Node, path string, sc *scope) *ParallelStep {
+	st := &ParallelStep{}
+	if kv.Kind != yaml.SequenceNode {
+		b.errorf(kv, path, CodeType, "expected a list of branches (each a list of steps), got %s", describe(kv))
+		return st
+	}
+	if len(kv.Content) < 1 {
+		b.errorf(kv, path, CodeValue, "needs at least one branch")
+	}
+	for i, c := range kv.Content {
+		if c.Kind != yaml.SequenceNode {
+			b.errorf(c, index(path, i), CodeType, "expected a branch (a list of steps), got %s", describe(c))
+			continue
+		}
+		st.Branches = append(st.Branches, b.steps(c, index(path, i), sc))
+	}
+	return st
+}
+
+func (b *builder) forEach(kv *yaml.Node, f fieldMap, n *yaml.Node, path string, sc *scope) *ForEachStep {
+	st := &ForEachStep{As: "item", Index: "index", Concurrency: 1}
+	kp := join(path, "forEach")
+	switch {
+	case kv.Kind == yaml.SequenceNode:
+		st.Items = b.value(kv, kp, sc)
+	case kv.Kind == yaml.ScalarNode && kv.Tag == "!!str" && strings.Contains(kv.Value, "${"):
+		b.site(kv, kp, sc, false)
+		st.Items = kv.Value
+	default:
+		b.errorf(kv, kp, CodeType, "expected a list or ${ ... }, got %s", describe(kv))
+	}
+	if v := f.vals["as"]; v != nil {
+		if s, ok := b.ident(v, join(path, "as"), "variable"); ok {
+			st.As = s
+		}
+	}
+	if v := f.vals["index"]; v != nil {
+		if s, ok := b.ident(v, join(path, "index"), "variable"); ok {
+			st.Index = s
+		}
+	}
+	for _, k := range []string{"as", "index"} {
+		if v := f.vals[k]; v != nil && slices.Contains(append(rootVars, "args", "handler", "error"), v.Value) {
+			b.errorf(v, join(path, k), CodeValue, "%q is a reserved variable name", v.Value)
+		}
+	}
+	if st.As == st.Index {
+		b.errorf(n, path, CodeValue, "as and index must differ")
+	}
+	if v := f.vals["concurrency"]; v != nil {
+		st.Concurrency = b.integer(v, join(path, "concurrency"), 1, 1000)
+	}
+	if b.require(f, n, path, "do") {
+		st.Do = b.steps(f.vals["do"], join(path, "do"), sc.with(st.As, st.Index))
+	}
+	return st
+}
+
+func (b *builder) timestampOrExpr(n *yaml.Node, path string, sc *scope) Value {
+	if n.Kind == yaml.ScalarNode && (n.Tag == "!!str" || n.Tag == "!!timestamp") {
+		if strings.Contains(n.Value, "${") {
+			b.site(n, path, sc, false)
+			return n.Value
+		}
+		t, err := parseTimestamp(n.Value)
+		if err != nil {
+			b.errorf(n, path, CodeValue, "%v", err)
+			return nil
+		}
+		return t
+	}
+	b.errorf(n, path, CodeType, "expected an RFC 3339 timestamp or ${ ... }, got %s", describe(n))
+	return nil
+}
+
+var childKeys = []string{
+	"workflow", "with", "id", "taskQueue", "wait", "parentClosePolicy", "executionTimeout", "runTimeout",
+	"taskTimeout", "retry",
+}
+
+func (b *builder) child(n *yaml.Node, path string, sc *scope) *ChildStep {
+	f, ok := b.fields(n, path, childKeys)
+	if !ok {
+		return nil
+	}
+	c := &ChildStep{Wait: true, ParentClosePolicy: "terminate"}
+	if b.require(f, n, path, "workflow") {
+		c.Workflow, _ = b.template(f.vals["workflow"], join(path, "workflow"), sc)
+	}
+	if v := f.vals["with"]; v != nil {
+		c.With = b.value(v, join(path, "with"), sc)
+	}
+	if v := f.vals["id"]; v != nil {
+		c.ID, _ = b.template(v, join(path, "id"), sc)
+	}
+	if v := f.vals["taskQueue"]; v != nil {
+		c.TaskQueue, _ = b.nonEmpty(v, join(path, "taskQueue"))
+	}
+	if v := f.vals["wait"]; v != nil {
+		c.Wait = b.boolean(v, join(path, "wait"))
+	}
+	if v := f.vals["parentClosePolicy"]; v != nil {
+		c.ParentClosePolicy, _ = b.oneOf(v, join(path, "parentClosePolicy"), ParentClosePolicies...)
+	}
+	for _, d := range []struct {
+		key string
+		dst *Duration
+	}{{"executionTimeout", &c.ExecutionTimeout}, {"runTimeout", &c.RunTimeout}, {"taskTimeout", &c.TaskTimeout}} {
+		if v := f.vals[d.key]; v != nil {
+			*d.dst = b.positiveDuration(v, join(path, d.key))
+		}
+	}
+	if v := f.vals["retry"]; v != nil {
+		c.Retry = b.retry(v, join(path, "retry"))
+	}
+	return c
+}
+
+func (b *builder) signalWorkflow(n *yaml.Node, path string, sc *scope) *SignalWorkflowStep {
+	f, ok := b.fields(n, path, []string{"workflowId", "runId", "signal", "with"})
+	if !ok {
+		return nil
+	}
+	s := &SignalWorkflowStep{}
+	if b.require(f, n, path, "workflowId", "signal") {
+		s.WorkflowID, _ = b.template(f.vals["workflowId"], join(path, "workflowId"), sc)
+		s.Signal, _ = b.nonEmpty(f.vals["signal"], join(path, "signal"))
+	}
+	if v := f.vals["runId"]; v != nil {
+		s.RunID, _ = b.template(v, join(path, "runId"), sc)
+	}
+	if v := f.vals["with"]; v != nil {
+		s.With = b.value(v, join(path, "with"), sc)
+	}
+	return s
+}
+
+func (b *builder) try(kv *yaml.Node, f fieldMap, n *yaml.Node, path string, sc *scope) *TryStep {
+	t := &TryStep{Try: b.steps(kv, join(path, "try"), sc)}
+	if v := f.vals["catch"]; v != nil {
+		p := join(path, "catch")
+		if v.Kind != yaml.SequenceNode {
+			b.errorf(v, p, CodeType, "expected a list of handlers, got %s", describe(v))
+		} else {
+			for i, c := range v.Content {
+				cp := index(p, i)
+				cf, ok := b.fields(c, cp, []string{"types", "do"})
+				if !ok {
+					continue
+				}
+				ct := &Catch{Pos: b.pos(c)}
+				if tv := cf.vals["types"]; tv != nil {
+					ct.Types = b.strList(tv, join(cp, "types"))
+				}
+				if b.require(cf, c, cp, "do") {
+					ct.Do = b.steps(cf.vals["do"], join(cp, "do"), sc.with("error"))
+				}
+				t.Catch = append(t.Catch, ct)
+			}
+		}
+	}
+	if v := f.vals["finally"]; v != nil {
+		t.Finally = b.steps(v, join(path, "finally"), sc)
+	}
+	if f.vals["catch"] == nil && f.vals["finally"] == nil {
+		b.errorf(n, path, CodeRequired, "try needs catch or finally")
+	}
+	return t
+}
+
+func (b *builder) fail(n *yaml.Node, path string, sc *scope) *FailStep {
+	if n.Kind == yaml.ScalarNode {
+		return &FailStep{Message: b.value(n, path, sc)}
+	}
+	f, ok := b.fields(n, path, []string{"message", "type", "nonRetryable", "details"})
+	if !ok {
+		return nil
+	}
+	s := &FailStep{}
+	if b.require(f, n, path, "message") {
+		s.Message = b.value(f.vals["message"], join(path, "message"), sc)
+	}
+	if v := f.vals["type"]; v != nil {
+		s.Type, _ = b.nonEmpty(v, join(path, "type"))
+	}
+	if v := f.vals["nonRetryable"]; v != nil {
+		s.NonRetryable = b.boolean(v, join(path, "nonRetryable"))
+	}
+	if v := f.vals["details"]; v != nil {
+		s.Details = b.value(v, join(path, "details"), sc)
+	}
+	return s
+}
+
+func (b *builder) continueAsNew(n *yaml.Node, path string, sc *scope) *ContinueAsNewStep {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return &ContinueAsNewStep{}
+	}
+	f, ok := b.fields(n, path, []string{"input", "state"})
+	if !ok {
+		return nil
+	}
+	s := &ContinueAsNewStep{}
+	if v := f.vals["input"]; v != nil {
+		s.Input = b.value(v, join(path, "input"), sc)
+	}
+	if v := f.vals["state"]; v != nil {
+		s.State = b.setValues(v, join(path, "state"), sc)
+	}
+	return s
+}

@@ -1,0 +1,422 @@
+package dsl
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// builder turns a checked node tree into a Workflow, collecting every
+// diagnostic on the way.
+type builder struct {
+	file  string
+	ds    Diagnostics
+	ids   map[string]Pos
+	sites []site
+	// stateKeys are the state variables the definition declares or sets.
+	stateKeys map[string]bool
+	// receives counts nested step lists, to bound recursion through steps.
+	depth int
+}
+
+// site is a string value that holds expressions, with the variables in
+// scope where it appears.
+type site struct {
+	node  *yaml.Node
+	path  string
+	raw   string
+	scope *scope
+	// cond is set when the value must be a single boolean expression.
+	cond bool
+}
+
+// scope lists the expression variables visible at a place in the
+// definition.
+type scope struct {
+	parent *scope
+	vars   []string
+}
+
+func (s *scope) with(vars ...string) *scope { return &scope{parent: s, vars: vars} }
+
+// names returns every visible variable, sorted.
+func (s *scope) names() []string {
+	var out []string
+	for p := s; p != nil; p = p.parent {
+		out = append(out, p.vars...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func (b *builder) pos(n *yaml.Node) Pos { return Pos{File: b.file, Line: n.Line, Col: n.Column} }
+
+func (b *builder) errorf(n *yaml.Node, path string, code Code, format string, args ...any) {
+	b.ds = append(b.ds, Diagnostic{Pos: b.pos(n), Path: path, Code: code, Msg: fmt.Sprintf(format, args...)})
+}
+
+// describe names the YAML type of n for messages.
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "mapping"
+	case yaml.SequenceNode:
+		return "list"
+	case yaml.ScalarNode:
+		switch n.Tag {
+		case "!!int", "!!float":
+			return "number"
+		case "!!bool":
+			return "boolean"
+		case "!!null":
+			return "null"
+		}
+		return "string"
+	}
+	return "value"
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func index(path string, i int) string { return fmt.Sprintf("%s[%d]", path, i) }
+
+// fields reads a mapping whose keys must be among allowed. Unknown keys are
+// reported with a suggestion. It returns the value nodes and the key nodes
+// by key.
+type fieldMap struct {
+	vals map[string]*yaml.Node
+	keys map[string]*yaml.Node
+	// order lists the keys as written.
+	order []string
+}
+
+func (f fieldMap) has(k string) bool { return f.vals[k] != nil }
+
+func (b *builder) fields(n *yaml.Node, path string, allowed []string) (fieldMap, bool) {
+	f := fieldMap{vals: map[string]*yaml.Node{}, keys: map[string]*yaml.Node{}}
+	if n.Kind != yaml.MappingNode {
+		b.errorf(n, path, CodeType, "expected a mapping, got %s", describe(n))
+		return f, false
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode {
+			b.errorf(k, path, CodeType, "keys must be strings, got %s", describe(k))
+			continue
+		}
+		if allowed != nil && !slices.Contains(allowed, k.Value) {
+			b.unknownKey(k, path, allowed)
+			continue
+		}
+		if _, dup := f.vals[k.Value]; dup {
+			continue // reported by Decode
+		}
+		f.vals[k.Value] = v
+		f.keys[k.Value] = k
+		f.order = append(f.order, k.Value)
+	}
+	return f, true
+}
+
+func (b *builder) unknownKey(k *yaml.Node, path string, allowed []string) {
+	msg := fmt.Sprintf("unknown key %q", k.Value)
+	if s := suggest(k.Value, allowed); s != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	b.errorf(k, join(path, k.Value), CodeUnknownKey, "%s", msg)
+}
+
+func (b *builder) require(f fieldMap, n *yaml.Node, path string, keys ...string) bool {
+	ok := true
+	for _, k := range keys {
+		if !f.has(k) {
+			b.errorf(n, path, CodeRequired, "missing required key %q", k)
+			ok = false
+		}
+	}
+	return ok
+}
+
+var identRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// str reads a plain string without expressions.
+func (b *builder) str(n *yaml.Node, path string) (string, bool) {
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
+		b.errorf(n, path, CodeType, "expected a string, got %s", describe(n))
+		return "", false
+	}
+	if strings.Contains(n.Value, "${") {
+		b.errorf(n, path, CodeExpression, "expressions are not allowed here")
+		return "", false
+	}
+	return n.Value, true
+}
+
+// nonEmpty reads a non-empty plain string.
+func (b *builder) nonEmpty(n *yaml.Node, path string) (string, bool) {
+	s, ok := b.str(n, path)
+	if ok && strings.TrimSpace(s) == "" {
+		b.errorf(n, path, CodeValue, "must not be empty")
+		return "", false
+	}
+	return s, ok
+}
+
+// ident reads a string usable as an expression variable or step id.
+func (b *builder) ident(n *yaml.Node, path, what string) (string, bool) {
+	s, ok := b.str(n, path)
+	if !ok {
+		return "", false
+	}
+	if !identRe.MatchString(s) {
+		b.errorf(n, path, CodeValue, "%s %q must be letters, digits and underscores, not starting with a digit", what, s)
+		return "", false
+	}
+	return s, true
+}
+
+// oneOf reads a string that must be one of choices.
+func (b *builder) oneOf(n *yaml.Node, path string, choices ...string) (string, bool) {
+	s, ok := b.str(n, path)
+	if !ok {
+		return "", false
+	}
+	if !slices.Contains(choices, s) {
+		msg := fmt.Sprintf("%q is not one of %s", s, strings.Join(choices, ", "))
+		if sg := suggest(s, choices); sg != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", sg)
+		}
+		b.errorf(n, path, CodeValue, "%s", msg)
+		return "", false
+	}
+	return s, true
+}
+
+// template reads a string that may hold expressions, in scope sc.
+func (b *builder) template(n *yaml.Node, path string, sc *scope) (string, bool) {
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
+		b.errorf(n, path, CodeType, "expected a string, got %s", describe(n))
+		return "", false
+	}
+	b.site(n, path, sc, false)
+	return n.Value, true
+}
+
+func (b *builder) boolean(n *yaml.Node, path string) bool {
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
+		b.errorf(n, path, CodeType, "expected a boolean, got %s", describe(n))
+		return false
+	}
+	v, _ := strconv.ParseBool(strings.ToLower(n.Value))
+	return v
+}
+
+func (b *builder) integer(n *yaml.Node, path string, min, max int) int {
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!int" {
+		b.errorf(n, path, CodeType, "expected an integer, got %s", describe(n))
+		return 0
+	}
+	v, err := strconv.Atoi(n.Value)
+	if err != nil {
+		b.errorf(n, path, CodeValue, "invalid integer %q", n.Value)
+		return 0
+	}
+	if v < min || v > max {
+		b.errorf(n, path, CodeValue, "%d is out of range [%d, %d]", v, min, max)
+		return 0
+	}
+	return v
+}
+
+func (b *builder) number(n *yaml.Node, path string) float64 {
+	if n.Kind != yaml.ScalarNode || (n.Tag != "!!int" && n.Tag != "!!float") {
+		b.errorf(n, path, CodeType, "expected a number, got %s", describe(n))
+		return 0
+	}
+	v, err := strconv.ParseFloat(n.Value, 64)
+	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
+		b.errorf(n, path, CodeValue, "invalid number %q", n.Value)
+		return 0
+	}
+	return v
+}
+
+func (b *builder) duration(n *yaml.Node, path string) Duration {
+	s, ok := b.str(n, path)
+	if !ok {
+		return 0
+	}
+	d, err := ParseDuration(s)
+	if err != nil {
+		b.errorf(n, path, CodeDuration, "%v", err)
+		return 0
+	}
+	return d
+}
+
+func (b *builder) strList(n *yaml.Node, path string) []string {
+	if n.Kind != yaml.SequenceNode {
+		b.errorf(n, path, CodeType, "expected a list, got %s", describe(n))
+		return nil
+	}
+	out := make([]string, 0, len(n.Content))
+	for i, c := range n.Content {
+		if s, ok := b.nonEmpty(c, index(path, i)); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// value converts any YAML value into the value model, recording every
+// string with an expression as a site in scope sc. With sc nil,
+// expressions are not allowed.
+func (b *builder) value(n *yaml.Node, path string, sc *scope) Value {
+	switch n.Kind {
+	case yaml.MappingNode:
+		m := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Kind != yaml.ScalarNode {
+				b.errorf(k, path, CodeType, "keys must be strings, got %s", describe(k))
+				continue
+			}
+			m[k.Value] = b.value(v, join(path, k.Value), sc)
+		}
+		return m
+	case yaml.SequenceNode:
+		l := make([]any, len(n.Content))
+		for i, c := range n.Content {
+			l[i] = b.value(c, index(path, i), sc)
+		}
+		return l
+	case yaml.ScalarNode:
+		return b.scalar(n, path, sc)
+	}
+	return nil
+}
+
+func (b *builder) scalar(n *yaml.Node, path string, sc *scope) Value {
+	switch n.Tag {
+	case "!!null":
+		return nil
+	case "!!bool":
+		v, _ := strconv.ParseBool(strings.ToLower(n.Value))
+		return v
+	case "!!int":
+		s := strings.ReplaceAll(n.Value, "_", "")
+		if isLegacyOctal(s) {
+			b.errorf(n, path, CodeValue, "ambiguous number %s: quote it if it is a string, or drop the leading zero", n.Value)
+			return nil
+		}
+		var v int64
+		if err := n.Decode(&v); err != nil {
+			b.errorf(n, path, CodeValue, "integer %s does not fit in 64 bits", n.Value)
+			return nil
+		}
+		return int(v)
+	case "!!float":
+		v := b.number(n, path)
+		if v == math.Trunc(v) && math.Abs(v) < 1<<53 {
+			return int(v)
+		}
+		return v
+	}
+	// !!str, !!timestamp and !!binary stay strings, as written.
+	if strings.Contains(n.Value, "${") {
+		if sc == nil {
+			b.errorf(n, path, CodeExpression, "expressions are not allowed here")
+			return n.Value
+		}
+		b.site(n, path, sc, false)
+	}
+	return n.Value
+}
+
+func isLegacyOctal(s string) bool {
+	s = strings.TrimLeft(s, "+-")
+	return len(s) > 1 && s[0] == '0' && s[1] >= '0' && s[1] <= '9'
+}
+
+// cond reads a condition: a boolean literal or a single expression.
+func (b *builder) cond(n *yaml.Node, path string, sc *scope) Value {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!bool" {
+		return b.boolean(n, path)
+	}
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
+		b.errorf(n, path, CodeType, "expected a condition (a boolean or ${ ... }), got %s", describe(n))
+		return nil
+	}
+	b.site(n, path, sc, true)
+	return n.Value
+}
+
+// durationOrExpr reads a duration literal or a template that yields one at
+// run time.
+func (b *builder) durationOrExpr(n *yaml.Node, path string, sc *scope) Value {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!str" && strings.Contains(n.Value, "${") {
+		b.site(n, path, sc, false)
+		return n.Value
+	}
+	d := b.duration(n, path)
+	return d.String()
+}
+
+func (b *builder) site(n *yaml.Node, path string, sc *scope, cond bool) {
+	b.sites = append(b.sites, site{node: n, path: path, raw: n.Value, scope: sc, cond: cond})
+}
+
+// suggest returns the candidate closest to s, or "" when none is close.
+func suggest(s string, candidates []string) string {
+	best, bestD := "", 1<<30
+	for _, c := range candidates {
+		if strings.EqualFold(s, c) {
+			return c
+		}
+		d := levenshtein(strings.ToLower(s), strings.ToLower(c))
+		if d < bestD {
+			best, bestD = c, d
+		}
+	}
+	limit := 2
+	if len(s) > 8 {
+		limit = 3
+	}
+	if bestD <= limit && bestD < len(s) {
+		return best
+	}
+	return ""
+}
+
+func levenshtein(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return 1 << 30
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,229 @@
+package dsl
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"reflect"
+	"strconv"
+	"time"
+)
+
+// Defaults applied by Canonical.
+const (
+	// DefaultTaskQueue is the task queue of workflows and activities when a
+	// definition names none.
+	DefaultTaskQueue = "dslrun"
+	// DefaultStartToCloseTimeout is an activity's start-to-close timeout when
+	// neither it nor a schedule-to-close timeout is set.
+	DefaultStartToCloseTimeout = Duration(time.Minute)
+)
+
+// Canonical returns the canonical form of w: defaults applied (workflow
+// activity options merged into each activity step, default timeouts),
+// encoded as JSON with sorted keys and no positions. The same definition
+// always yields the same bytes, whatever its formatting, comments or key
+// order. w itself is not changed.
+func Canonical(w *Workflow) ([]byte, error) {
+	c, err := Normalize(w)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(c); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// Hash returns the hex SHA-256 of a canonical definition.
+func Hash(canonical []byte) string {
+	sum := sha256.Sum256(canonical)
+	return hex.EncodeToString(sum[:])
+}
+
+// Normalize returns a copy of w with defaults applied, as Canonical
+// encodes it.
+func Normalize(w *Workflow) (*Workflow, error) {
+	b, err := json.Marshal(w)
+	if err != nil {
+		return nil, fmt.Errorf("encode definition: %w", err)
+	}
+	c, err := Unmarshal(b)
+	if err != nil {
+		return nil, err
+	}
+	if c.Options == nil {
+		c.Options = &WorkflowOptions{}
+	}
+	if c.Options.TaskQueue == "" {
+		c.Options.TaskQueue = DefaultTaskQueue
+	}
+	defaults := c.Activity
+	c.Activity = nil
+	walkSteps(c, func(s *Step) {
+		if s.Activity != nil {
+			applyActivityDefaults(&s.Activity.ActivityOptions, defaults, s.Activity.Local)
+		}
+	})
+	return c, nil
+}
+
+func applyActivityDefaults(o *ActivityOptions, d *ActivityOptions, local bool) {
+	if d != nil {
+		if o.TaskQueue == "" && !local {
+			o.TaskQueue = d.TaskQueue
+		}
+		for _, p := range [][2]*Duration{
+			{&o.StartToCloseTimeout, &d.StartToCloseTimeout},
+			{&o.ScheduleToCloseTimeout, &d.ScheduleToCloseTimeout},
+			{&o.ScheduleToStartTimeout, &d.ScheduleToStartTimeout},
+			{&o.HeartbeatTimeout, &d.HeartbeatTimeout},
+		} {
+			if *p[0] == 0 {
+				*p[0] = *p[1]
+			}
+		}
+		if o.Retry == nil && d.Retry != nil {
+			r := *d.Retry
+			r.NonRetryableErrorTypes = append([]string(nil), d.Retry.NonRetryableErrorTypes...)
+			o.Retry = &r
+		}
+	}
+	if local {
+		o.ScheduleToStartTimeout = 0
+	}
+	if o.StartToCloseTimeout == 0 && o.ScheduleToCloseTimeout == 0 {
+		o.StartToCloseTimeout = DefaultStartToCloseTimeout
+	}
+}
+
+// Unmarshal decodes a canonical definition. Numbers in values come back in
+// the value model: integers as int, others as float64.
+func Unmarshal(b []byte) (*Workflow, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var w Workflow
+	if err := dec.Decode(&w); err != nil {
+		return nil, fmt.Errorf("decode definition: %w", err)
+	}
+	fixNumbers(reflect.ValueOf(&w).Elem())
+	return &w, nil
+}
+
+// fixNumbers replaces json.Number in every interface value reachable from
+// v by int or float64.
+func fixNumbers(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			fixNumbers(v.Elem())
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() {
+				fixNumbers(v.Field(i))
+			}
+		}
+	case reflect.Slice:
+		for i := 0; i < v.Len(); i++ {
+			fixNumbers(v.Index(i))
+		}
+	case reflect.Map:
+		iter := v.MapRange()
+		for iter.Next() {
+			val := iter.Value()
+			if val.Kind() == reflect.Interface {
+				v.SetMapIndex(iter.Key(), reflect.ValueOf(numbers(val.Interface())))
+				if val.IsNil() {
+					v.SetMapIndex(iter.Key(), reflect.Zero(v.Type().Elem()))
+				}
+			} else {
+				fixNumbers(val)
+			}
+		}
+	case reflect.Interface:
+		if !v.IsNil() && v.CanSet() {
+			v.Set(reflect.ValueOf(numbers(v.Interface())))
+		}
+	}
+}
+
+// numbers converts json.Number values inside a decoded JSON value.
+func numbers(x any) any {
+	switch t := x.(type) {
+	case json.Number:
+		if i, err := strconv.ParseInt(string(t), 10, 64); err == nil {
+			return int(i)
+		}
+		f, _ := strconv.ParseFloat(string(t), 64)
+		if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+			return int(f)
+		}
+		return f
+	case []any:
+		for i := range t {
+			t[i] = numbers(t[i])
+		}
+	case map[string]any:
+		for k := range t {
+			t[k] = numbers(t[k])
+		}
+	}
+	return x
+}
+
+// walkSteps calls fn for every step of w, in definition order, handlers
+// included.
+func walkSteps(w *Workflow, fn func(*Step)) {
+	var walk func([]*Step)
+	walk = func(steps []*Step) {
+		for _, s := range steps {
+			fn(s)
+			for _, sub := range s.Children() {
+				walk(sub)
+			}
+		}
+	}
+	walk(w.Steps)
+	for _, k := range sortedKeys(w.Signals) {
+		walk(w.Signals[k].Do)
+	}
+	for _, k := range sortedKeys(w.Updates) {
+		walk(w.Updates[k].Do)
+	}
+}
+
+// Children returns the step lists nested in s, in definition order.
+func (s *Step) Children() [][]*Step {
+	var out [][]*Step
+	switch {
+	case s.If != nil:
+		out = append(out, s.If.Then, s.If.Else)
+	case s.Switch != nil:
+		for _, c := range s.Switch.Cases {
+			out = append(out, c.Do)
+		}
+		out = append(out, s.Switch.Default)
+	case s.Parallel != nil:
+		out = append(out, s.Parallel.Branches...)
+	case s.Race != nil:
+		out = append(out, s.Race.Branches...)
+	case s.ForEach != nil:
+		out = append(out, s.ForEach.Do)
+	case s.While != nil:
+		out = append(out, s.While.Do)
+	case s.Try != nil:
+		out = append(out, s.Try.Try)
+		for _, c := range s.Try.Catch {
+			out = append(out, c.Do)
+		}
+		out = append(out, s.Try.Finally)
+	}
+	return out
+}

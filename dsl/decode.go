@@ -1,0 +1,149 @@
+package dsl
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Limits on what Decode accepts. They keep hostile files cheap to refuse.
+const (
+	// MaxFileSize is the largest definition file, in bytes.
+	MaxFileSize = 4 << 20
+	// MaxDepth is the deepest nesting of YAML collections.
+	MaxDepth = 200
+	// MaxNodes is the most YAML nodes (scalars and collections) in a file.
+	MaxNodes = 1_000_000
+)
+
+var yamlErrLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// Decode reads one YAML document into a node tree, refusing what dslrun
+// does not accept: files over MaxFileSize, text that is not UTF-8, more
+// than one document, aliases, nesting deeper than MaxDepth, duplicate keys
+// and custom tags. The returned node is the document's root value.
+func Decode(filename string, src []byte) (*yaml.Node, Diagnostics) {
+	at := func(line, col int) Pos { return Pos{File: filename, Line: line, Col: col} }
+	errAt := func(p Pos, code Code, format string, args ...any) Diagnostics {
+		return Diagnostics{{Pos: p, Code: code, Msg: fmt.Sprintf(format, args...)}}
+	}
+	if len(src) > MaxFileSize {
+		return nil, errAt(at(1, 1), CodeLimit, "file is %d bytes, more than the limit of %d", len(src), MaxFileSize)
+	}
+	if i := bytes.IndexByte(src, 0); i >= 0 || !utf8.Valid(src) {
+		line := 1 + bytes.Count(src[:max(i, 0)], []byte("\n"))
+		if i < 0 {
+			line = 1
+		}
+		return nil, errAt(at(line, 1), CodeYAML, "file is not UTF-8 text")
+	}
+	if len(bytes.TrimSpace(src)) == 0 {
+		return nil, errAt(at(1, 1), CodeYAML, "file is empty")
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errAt(at(1, 1), CodeYAML, "file has no YAML document")
+		}
+		return nil, yamlError(filename, err)
+	}
+	var second yaml.Node
+	switch err := dec.Decode(&second); {
+	case err == nil:
+		return nil, errAt(at(second.Line, second.Column), CodeYAML,
+			"file has more than one YAML document: put each definition in a file of its own")
+	case errors.Is(err, io.EOF):
+	default:
+		return nil, yamlError(filename, err)
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		return nil, errAt(at(1, 1), CodeYAML, "file is empty")
+	}
+	root := doc.Content[0]
+	if ds := checkNodes(filename, root); len(ds) > 0 {
+		return nil, ds
+	}
+	return root, nil
+}
+
+func yamlError(filename string, err error) Diagnostics {
+	msg := err.Error()
+	line := 1
+	if m := yamlErrLine.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	} else if len(msg) > 6 && msg[:6] == "yaml: " {
+		msg = msg[6:]
+	}
+	return Diagnostics{{Pos: Pos{File: filename, Line: line, Col: 1}, Code: CodeYAML, Msg: "invalid YAML: " + msg}}
+}
+
+// checkNodes walks the tree without recursion and reports aliases, depth,
+// node count, duplicate keys and tags that dslrun refuses. Every finding is
+// reported, up to a bound.
+func checkNodes(filename string, root *yaml.Node) Diagnostics {
+	type item struct {
+		n     *yaml.Node
+		depth int
+	}
+	var ds Diagnostics
+	add := func(n *yaml.Node, code Code, format string, args ...any) {
+		ds = append(ds, Diagnostic{Pos: Pos{File: filename, Line: n.Line, Col: n.Column}, Code: code, Msg: fmt.Sprintf(format, args...)})
+	}
+	stack := []item{{root, 1}}
+	count := 0
+	for len(stack) > 0 && len(ds) < 100 {
+		it := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		n := it.n
+		count++
+		if count > MaxNodes {
+			add(root, CodeLimit, "file has more than %d YAML nodes", MaxNodes)
+			break
+		}
+		switch n.Kind {
+		case yaml.AliasNode:
+			add(n, CodeYAML, "YAML aliases (*%s) are not supported: repeat the value instead", n.Value)
+			continue
+		case yaml.ScalarNode:
+			switch n.Tag {
+			case "!!str", "!!int", "!!float", "!!bool", "!!null", "!!timestamp", "!!binary":
+			default:
+				add(n, CodeYAML, "YAML tag %q is not supported", n.Tag)
+			}
+			continue
+		case yaml.MappingNode, yaml.SequenceNode:
+			if n.Tag != "!!map" && n.Tag != "!!seq" {
+				add(n, CodeYAML, "YAML tag %q is not supported", n.Tag)
+			}
+		}
+		if it.depth > MaxDepth {
+			add(n, CodeLimit, "nesting is deeper than the limit of %d", MaxDepth)
+			continue
+		}
+		if n.Kind == yaml.MappingNode {
+			seen := make(map[string]*yaml.Node, len(n.Content)/2)
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k := n.Content[i]
+				if k.Kind == yaml.ScalarNode {
+					if first, dup := seen[k.Value]; dup {
+						add(k, CodeDuplicateKey, "duplicate key %q (first at line %d)", k.Value, first.Line)
+					} else {
+						seen[k.Value] = k
+					}
+				}
+			}
+		}
+		for i := len(n.Content) - 1; i >= 0; i-- {
+			stack = append(stack, item{n.Content[i], it.depth + 1})
+		}
+	}
+	return ds.Sort()
+}

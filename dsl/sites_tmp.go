@@ -1,0 +1,3 @@
+package dsl
+
+func (b *builder) compileSites() {}
