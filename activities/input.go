@@ -1,0 +1,255 @@
+package activities
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/xeipuuv/gojsonschema"
+)
+
+// InputError is one way in which a `with:` value does not match an
+// activity's input schema.
+type InputError struct {
+	// Path locates the offending value inside `with:`: property names and
+	// array indexes joined by dots ("amount", "items.2.sku"); "" is the whole
+	// value. It always names a value that exists, so that a caller can map it
+	// back to a YAML node: a missing required property is reported at its
+	// parent, an unknown property at its own key.
+	Path string
+	// Msg is lowercase, without a trailing period, e.g. "expected number, got string".
+	Msg string
+}
+
+var _ error = InputError{}
+
+// Error returns "path: msg", or msg alone for the whole value.
+func (e InputError) Error() string {
+	if e.Path == "" {
+		return e.Msg
+	}
+	return e.Path + ": " + e.Msg
+}
+
+// CheckInput validates a `with:` value (dslrun's value model: nil, bool, int,
+// float64, string, []any, map[string]any) against the input schema of the
+// activity called name. It returns the errors sorted by path and message, and
+// nothing when the value is valid, the activity is unknown, or it has no input
+// schema.
+func (r *Registry) CheckInput(name string, with any) []InputError {
+	e := r.get(name)
+	if e == nil || e.input == nil {
+		return nil
+	}
+	res, err := e.input.Validate(gojsonschema.NewGoLoader(with))
+	if err != nil {
+		return []InputError{{Msg: "cannot be encoded as JSON: " + err.Error()}}
+	}
+	if res.Valid() {
+		return nil
+	}
+	errs := make([]InputError, 0, len(res.Errors()))
+	for _, re := range res.Errors() {
+		errs = append(errs, e.inputError(re))
+	}
+	slices.SortFunc(errs, func(a, b InputError) int {
+		if c := strings.Compare(a.Path, b.Path); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Msg, b.Msg)
+	})
+	return slices.Compact(errs)
+}
+
+// inputError turns one gojsonschema result into an InputError with a dslrun
+// style message.
+func (e *entry) inputError(re gojsonschema.ResultError) InputError {
+	path := re.Field()
+	if path == gojsonschema.STRING_ROOT_SCHEMA_PROPERTY {
+		path = ""
+	}
+	d := re.Details()
+	switch re.Type() {
+	case "invalid_type":
+		return InputError{Path: path, Msg: fmt.Sprintf("expected %s, got %v", typeList(fmt.Sprint(d["expected"])), d["given"])}
+	case "required":
+		return InputError{Path: path, Msg: fmt.Sprintf("missing required property %q", fmt.Sprint(d["property"]))}
+	case "additional_property_not_allowed":
+		prop := fmt.Sprint(d["property"])
+		msg := fmt.Sprintf("unknown property %q", prop)
+		if hint := closest(prop, propertyNames(e.inputDoc, path)); hint != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", hint)
+		}
+		return InputError{Path: joinPath(path, prop), Msg: msg}
+	case "enum":
+		return InputError{Path: path, Msg: fmt.Sprintf("must be one of %v", d["allowed"])}
+	case "const":
+		return InputError{Path: path, Msg: fmt.Sprintf("must be %v", d["allowed"])}
+	}
+	return InputError{Path: path, Msg: lowerFirst(strings.TrimSuffix(re.Description(), "."))}
+}
+
+// typeList turns gojsonschema's "[string,null]" into "string or null".
+func typeList(s string) string {
+	if !strings.HasPrefix(s, "[") || !strings.HasSuffix(s, "]") {
+		return s
+	}
+	types := strings.Split(s[1:len(s)-1], ",")
+	if len(types) < 2 {
+		return strings.Join(types, "")
+	}
+	return strings.Join(types[:len(types)-1], ", ") + " or " + types[len(types)-1]
+}
+
+// lowerFirst lowercases the first letter of a library message unless it
+// starts an acronym.
+func lowerFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 || !unicode.IsUpper(r) {
+		return s
+	}
+	if next, _ := utf8.DecodeRuneInString(s[n:]); unicode.IsUpper(next) {
+		return s
+	}
+	return string(unicode.ToLower(r)) + s[n:]
+}
+
+func joinPath(parent, child string) string {
+	if parent == "" {
+		return child
+	}
+	return parent + "." + child
+}
+
+// propertyNames returns, best effort, the property names that the schema
+// declares for the object at path (dot-separated, as in InputError.Path). It
+// follows "properties", "items", "additionalProperties" and local "$ref"s,
+// and gives up (returning nil) on anything more involved.
+func propertyNames(root any, path string) []string {
+	s := deref(root, root)
+	if path != "" {
+		for _, seg := range strings.Split(path, ".") {
+			s = child(root, s, seg)
+			if s == nil {
+				return nil
+			}
+		}
+	}
+	m, _ := s.(map[string]any)
+	props, _ := m["properties"].(map[string]any)
+	return sortedKeys(props)
+}
+
+// child returns the subschema that applies to the member seg of a value
+// described by schema s.
+func child(root, s any, seg string) any {
+	m, ok := s.(map[string]any)
+	if !ok {
+		return nil
+	}
+	if _, err := strconv.Atoi(seg); err == nil {
+		if items, ok := m["items"].(map[string]any); ok {
+			return deref(root, items)
+		}
+	}
+	if props, ok := m["properties"].(map[string]any); ok {
+		if p, ok := props[seg]; ok {
+			return deref(root, p)
+		}
+	}
+	if ap, ok := m["additionalProperties"].(map[string]any); ok {
+		return deref(root, ap)
+	}
+	return nil
+}
+
+// deref follows local "$ref"s ("#/definitions/x") from s, at most a few
+// levels deep so that a reference cycle cannot loop.
+func deref(root, s any) any {
+	for range 8 {
+		m, ok := s.(map[string]any)
+		if !ok {
+			return s
+		}
+		ref, ok := m["$ref"].(string)
+		if !ok {
+			return s
+		}
+		s = pointer(root, ref)
+	}
+	return nil
+}
+
+// pointer resolves a local JSON pointer reference such as "#/definitions/x".
+func pointer(root any, ref string) any {
+	ref = strings.TrimPrefix(ref, "#")
+	if ref == "" {
+		return root
+	}
+	cur := root
+	for _, tok := range strings.Split(strings.TrimPrefix(ref, "/"), "/") {
+		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		switch c := cur.(type) {
+		case map[string]any:
+			cur = c[tok]
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(c) {
+				return nil
+			}
+			cur = c[i]
+		default:
+			return nil
+		}
+	}
+	return cur
+}
+
+// closest returns the candidate nearest to s by edit distance, if it is near
+// enough to be a plausible typo.
+func closest(s string, candidates []string) string {
+	best, bestDist := "", 0
+	for _, c := range candidates {
+		d := levenshtein(strings.ToLower(s), strings.ToLower(c))
+		if best == "" || d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	if best == "" || bestDist > max(1, utf8.RuneCountInString(best)/3) {
+		return ""
+	}
+	return best
+}
+
+func levenshtein(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
