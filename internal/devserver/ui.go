@@ -1,0 +1,41 @@
+package devserver
+
+import (
+	"strings"
+
+	uiserver "github.com/temporalio/ui-server/v2/server"
+	uiconfig "github.com/temporalio/ui-server/v2/server/config"
+	uioptions "github.com/temporalio/ui-server/v2/server/server_options"
+)
+
+// startUI starts the Temporal Web UI on opts.IP:opts.UIPort in a goroutine
+// (its Start blocks until Stop); done is closed when that goroutine ends.
+//
+// The port was checked free by choosePorts just before. If another process
+// takes it in between, the UI library logs the error and exits the process:
+// it offers no way to hand it a listener.
+func startUI(opts Options, frontend string) (ui *uiserver.Server, done chan struct{}) {
+	host := opts.IP
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]" // the UI joins host and port with a bare colon
+	}
+	ui = uiserver.NewServer(uioptions.WithConfigProvider(&uiconfig.Config{
+		Host:                host,
+		Port:                opts.UIPort,
+		TemporalGRPCAddress: frontend,
+		EnableUI:            true,
+		DefaultNamespace:    opts.Namespace,
+		DisableNewsFetch:    true,
+		NotifyOnNewVersion:  false,
+		HideLogs:            true,
+		// Served over plain HTTP on loopback: the CSRF cookie must not
+		// require HTTPS.
+		CORS: uiconfig.CORS{CookieInsecure: true},
+	}))
+	done = make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = ui.Start() // returns nil once Stop closes the server
+	}()
+	return ui, done
+}
