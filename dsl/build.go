@@ -57,6 +57,7 @@ var rootVars = []string{"input", "state", "steps", "workflow"}
 func Build(filename string, root *yaml.Node) (*Workflow, Diagnostics) {
 	b := &builder{file: filename, ids: map[string]Pos{}, stateKeys: map[string]bool{}}
 	w := b.workflow(root)
+	b.collectStateKeys(w)
 	b.compileSites()
 	return w, b.ds.Sort()
 }
@@ -99,20 +100,16 @@ func (b *builder) workflow(n *yaml.Node) *Workflow {
 	if v := f.vals["input"]; v != nil {
 		w.Input = b.jsonSchema(v, "input")
 	}
-	// State keys are collected first so that expressions anywhere may name
-	// variables that a later set assigns.
 	if v := f.vals["state"]; v != nil {
 		if sf, ok := b.fields(v, "state", nil); ok {
 			w.State = map[string]Value{}
 			for _, k := range sf.order {
 				if _, ok := b.ident(sf.keys[k], join("state", k), "state variable"); ok {
-					b.stateKeys[k] = true
 					w.State[k] = b.value(sf.vals[k], join("state", k), &scope{vars: []string{"input", "workflow"}})
 				}
 			}
 		}
 	}
-	b.collectStateKeys(n)
 	if v := f.vals["activity"]; v != nil {
 		w.Activity = b.activityOptions(v, "activity", nil)
 	}
@@ -148,28 +145,29 @@ func (b *builder) workflow(n *yaml.Node) *Workflow {
 
 var nameRe = regexpMust(`^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$`)
 
-// collectStateKeys finds every key assigned by a set (in steps, signals or
-// continueAsNew) so that references to them are known before expressions
-// are checked. It walks the raw tree: positions do not matter here.
-func (b *builder) collectStateKeys(n *yaml.Node) {
-	stack := []*yaml.Node{n}
-	for len(stack) > 0 {
-		c := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		if c.Kind == yaml.MappingNode {
-			for i := 0; i+1 < len(c.Content); i += 2 {
-				k, v := c.Content[i], c.Content[i+1]
-				if (k.Value == "set" || k.Value == "state") && v.Kind == yaml.MappingNode {
-					for j := 0; j+1 < len(v.Content); j += 2 {
-						if identRe.MatchString(v.Content[j].Value) {
-							b.stateKeys[v.Content[j].Value] = true
-						}
-					}
-				}
+// collectStateKeys records every state variable that the definition
+// declares or assigns (state, set steps, signal sets, continueAsNew state),
+// so that expressions may name variables that a later step assigns.
+func (b *builder) collectStateKeys(w *Workflow) {
+	for k := range w.State {
+		b.stateKeys[k] = true
+	}
+	for _, s := range w.Signals {
+		for k := range s.Set {
+			b.stateKeys[k] = true
+		}
+	}
+	Walk(w, func(_ string, s *Step) bool {
+		for k := range s.Set {
+			b.stateKeys[k] = true
+		}
+		if s.ContinueAsNew != nil {
+			for k := range s.ContinueAsNew.State {
+				b.stateKeys[k] = true
 			}
 		}
-		stack = append(stack, c.Content...)
-	}
+		return true
+	})
 }
 
 func (b *builder) jsonSchema(n *yaml.Node, path string) map[string]any {
@@ -430,7 +428,7 @@ func (b *builder) schedule(n *yaml.Node, path string) *Schedule {
 	if v := f.vals["input"]; v != nil {
 		s.Input = b.value(v, join(path, "input"), nil)
 	}
-	if len(s.Intervals) == 0 && len(s.Cron) == 0 && len(s.Calendars) == 0 && f.vals["intervals"] == nil && f.vals["cron"] == nil && f.vals["calendars"] == nil {
+	if len(s.Intervals) == 0 && len(s.Cron) == 0 && len(s.Calendars) == 0 {
 		b.errorf(n, path, CodeRequired, "a schedule needs at least one of intervals, cron or calendars")
 	}
 	return s
@@ -737,6 +735,9 @@ func (b *builder) activityStep(kv *yaml.Node, f fieldMap, path string, sc *scope
 		st.Local = b.boolean(v, join(path, "local"))
 	}
 	b.activityOptionFields(f, path, &st.ActivityOptions)
+	if st.Local && st.ScheduleToStartTimeout != 0 {
+		b.errorf(f.vals["scheduleToStartTimeout"], join(path, "scheduleToStartTimeout"), CodeValue, "a local activity has no schedule-to-start timeout")
+	}
 	if st.Local && st.TaskQueue != "" {
 		b.errorf(f.vals["taskQueue"], join(path, "taskQueue"), CodeValue, "a local activity runs on the workflow's worker: taskQueue is not allowed")
 	}

@@ -137,15 +137,15 @@ func fixNumbers(v reflect.Value) {
 	case reflect.Map:
 		iter := v.MapRange()
 		for iter.Next() {
-			val := iter.Value()
-			if val.Kind() == reflect.Interface {
-				v.SetMapIndex(iter.Key(), reflect.ValueOf(numbers(val.Interface())))
-				if val.IsNil() {
-					v.SetMapIndex(iter.Key(), reflect.Zero(v.Type().Elem()))
-				}
-			} else {
+			key, val := iter.Key(), iter.Value()
+			if val.Kind() != reflect.Interface {
 				fixNumbers(val)
+				continue
 			}
+			if val.IsNil() {
+				continue
+			}
+			v.SetMapIndex(key, reflect.ValueOf(numbers(val.Interface())))
 		}
 	case reflect.Interface:
 		if !v.IsNil() && v.CanSet() {
@@ -202,28 +202,8 @@ func walkSteps(w *Workflow, fn func(*Step)) {
 // Children returns the step lists nested in s, in definition order.
 func (s *Step) Children() [][]*Step {
 	var out [][]*Step
-	switch {
-	case s.If != nil:
-		out = append(out, s.If.Then, s.If.Else)
-	case s.Switch != nil:
-		for _, c := range s.Switch.Cases {
-			out = append(out, c.Do)
-		}
-		out = append(out, s.Switch.Default)
-	case s.Parallel != nil:
-		out = append(out, s.Parallel.Branches...)
-	case s.Race != nil:
-		out = append(out, s.Race.Branches...)
-	case s.ForEach != nil:
-		out = append(out, s.ForEach.Do)
-	case s.While != nil:
-		out = append(out, s.While.Do)
-	case s.Try != nil:
-		out = append(out, s.Try.Try)
-		for _, c := range s.Try.Catch {
-			out = append(out, c.Do)
-		}
-		out = append(out, s.Try.Finally)
+	for _, l := range s.childLists("") {
+		out = append(out, l.steps)
 	}
 	return out
 }

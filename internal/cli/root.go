@@ -1,0 +1,152 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/dslrun/dslrun/activities"
+	"github.com/spf13/cobra"
+)
+
+// Exit codes of dslrun.
+const (
+	ExitOK        = 0 // success
+	ExitFailure   = 1 // invalid definition, failed run, command error
+	ExitUsage     = 2 // bad flags or arguments
+	ExitCancelled = 3 // the run ended cancelled
+	ExitTimedOut  = 4 // the run timed out or was terminated
+)
+
+// Options are the process resources a command may use. Nil fields fall
+// back to the process's own.
+type Options struct {
+	Stdin     io.Reader
+	Stdout    io.Writer
+	Stderr    io.Writer
+	Args      []string
+	LookupEnv func(string) (string, bool)
+	// Registry holds the activities that validate checks and workers
+	// serve; nil means activities.Default().
+	Registry *activities.Registry
+}
+
+func (o *Options) fill() {
+	if o.Stdin == nil {
+		o.Stdin = os.Stdin
+	}
+	if o.Stdout == nil {
+		o.Stdout = os.Stdout
+	}
+	if o.Stderr == nil {
+		o.Stderr = os.Stderr
+	}
+	if o.Args == nil {
+		o.Args = os.Args[1:]
+	}
+	if o.LookupEnv == nil {
+		o.LookupEnv = os.LookupEnv
+	}
+	if o.Registry == nil {
+		o.Registry = activities.Default()
+	}
+}
+
+// exitError carries an exit code; its message, if any, is printed once by
+// Run.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// silent returns an error that sets the exit code without printing
+// anything more: the command already reported.
+func silent(code int) error { return &exitError{code: code} }
+
+// flagError marks a usage mistake: Run prints it with a hint and exits 2.
+type flagError struct{ err error }
+
+func (e *flagError) Error() string { return e.err.Error() }
+func (e *flagError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, args ...any) error {
+	return &flagError{fmt.Errorf(format, args...)}
+}
+
+// Main runs dslrun with the process's resources and returns its exit code.
+func Main() int { return Run(Options{}) }
+
+// Run runs dslrun with opts and returns its exit code.
+func Run(opts Options) int {
+	opts.fill()
+	cmd := New(&opts)
+	cmd.SetArgs(opts.Args)
+	err := cmd.Execute()
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintf(opts.Stderr, "dslrun: %v\n", ee.err)
+		}
+		return ee.code
+	}
+	var fe *flagError
+	if errors.As(err, &fe) || isCobraUsageError(err) {
+		fmt.Fprintf(opts.Stderr, "dslrun: %v\nRun 'dslrun --help' for usage.\n", err)
+		return ExitUsage
+	}
+	fmt.Fprintf(opts.Stderr, "dslrun: %v\n", err)
+	return ExitFailure
+}
+
+// New builds the command tree. opts must be filled (Run does it).
+func New(opts *Options) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "dslrun",
+		Short: "Run declarative YAML workflows on Temporal",
+		Long: `dslrun runs declarative YAML workflows on Temporal.
+
+Check a definition, then run it on an embedded Temporal server:
+
+  dslrun validate examples/
+  dslrun apply examples/hello.yaml --input '{"name": "Ada"}'`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.SetIn(opts.Stdin)
+	root.SetOut(opts.Stdout)
+	root.SetErr(opts.Stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &flagError{err} })
+	root.AddCommand(
+		newValidateCmd(opts, nil),
+		newSchemaCmd(opts),
+		newVersionCmd(opts),
+		newActivitiesCmd(opts),
+	)
+	return root
+}
+
+// isCobraUsageError recognises cobra's own argument errors, which do not go
+// through the flag error func.
+func isCobraUsageError(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "accepts ", "requires at least", "requires at most", "unknown flag", "unknown shorthand"} {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
+}

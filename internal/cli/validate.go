@@ -1,0 +1,152 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/dslrun/dslrun/dsl"
+	"github.com/dslrun/dslrun/internal/validate"
+	"github.com/spf13/cobra"
+)
+
+type validateOptions struct {
+	*Options
+	Paths  []string
+	Output string
+}
+
+func newValidateCmd(opts *Options, runF func(*validateOptions) error) *cobra.Command {
+	o := &validateOptions{Options: opts}
+	cmd := &cobra.Command{
+		Use:     "validate PATH...",
+		Aliases: []string{"lint"},
+		Short:   "Check workflow definitions and report every error with its line and column",
+		Long: `Check workflow definitions: YAML syntax, the JSON schema, step kinds, durations,
+expressions, step ids and activity inputs. Every error of every file is reported
+at once as file:line:col: path: message.
+
+PATH is a file, a folder (its *.yaml and *.yml files) or a folder ending in
+/... (recursive). The exit code is 0 when every file is valid, 1 when any is
+not, and 2 on usage errors.
+
+  dslrun validate examples/hello.yaml
+  dslrun validate ./... --output github`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Paths = args
+			switch o.Output {
+			case "text", "json", "github":
+			default:
+				return usageErrorf("--output must be text, json or github, not %q", o.Output)
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return runValidate(o)
+		},
+	}
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "text", "output format: text, json or github (workflow-command annotations)")
+	return cmd
+}
+
+// jsonDiagnostic is the -o json form of a diagnostic.
+type jsonDiagnostic struct {
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+	Column   int    `json:"column"`
+	Path     string `json:"path,omitempty"`
+	Severity string `json:"severity"`
+	Code     string `json:"code"`
+	Message  string `json:"message"`
+}
+
+type jsonFile struct {
+	File        string           `json:"file"`
+	Valid       bool             `json:"valid"`
+	Name        string           `json:"name,omitempty"`
+	Hash        string           `json:"hash,omitempty"`
+	Diagnostics []jsonDiagnostic `json:"diagnostics"`
+}
+
+func runValidate(o *validateOptions) error {
+	files, err := validate.Expand(o.Paths)
+	if err != nil {
+		return &exitError{code: ExitFailure, err: err}
+	}
+	var results []*validate.Result
+	invalid := 0
+	for _, f := range files {
+		r := validate.File(f, o.Registry)
+		results = append(results, r)
+		if !r.Valid() {
+			invalid++
+		}
+	}
+	switch o.Output {
+	case "json":
+		writeValidateJSON(o.Stdout, results, invalid == 0)
+	case "github":
+		for _, r := range results {
+			for _, d := range r.Diagnostics {
+				fmt.Fprintln(o.Stdout, githubAnnotation(d))
+			}
+		}
+	default:
+		for _, r := range results {
+			for _, d := range r.Diagnostics {
+				fmt.Fprintln(o.Stderr, d.String())
+			}
+			if r.Valid() {
+				fmt.Fprintf(o.Stdout, "ok  %s (%s)\n", r.File, r.Workflow.Name)
+			}
+		}
+		if invalid > 0 {
+			fmt.Fprintf(o.Stderr, "%d of %d files invalid\n", invalid, len(results))
+		}
+	}
+	if invalid > 0 {
+		return silent(ExitFailure)
+	}
+	return nil
+}
+
+func writeValidateJSON(w io.Writer, results []*validate.Result, valid bool) {
+	out := struct {
+		Valid bool       `json:"valid"`
+		Files []jsonFile `json:"files"`
+	}{Valid: valid, Files: []jsonFile{}}
+	for _, r := range results {
+		jf := jsonFile{File: r.File, Valid: r.Valid(), Hash: r.Hash, Diagnostics: []jsonDiagnostic{}}
+		if r.Workflow != nil {
+			jf.Name = r.Workflow.Name
+		}
+		for _, d := range r.Diagnostics {
+			jf.Diagnostics = append(jf.Diagnostics, jsonDiagnostic{
+				File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Col, Path: d.Path,
+				Severity: d.Severity.String(), Code: string(d.Code), Message: d.Msg,
+			})
+		}
+		out.Files = append(out.Files, jf)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(out)
+}
+
+// githubAnnotation formats d as a GitHub Actions workflow command.
+func githubAnnotation(d dsl.Diagnostic) string {
+	level := "error"
+	if d.Severity == dsl.SeverityWarning {
+		level = "warning"
+	}
+	msg := d.Msg
+	if d.Path != "" {
+		msg = d.Path + ": " + msg
+	}
+	esc := strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
+	prop := strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
+	return fmt.Sprintf("::%s file=%s,line=%d,col=%d,title=%s::%s", level,
+		prop.Replace(d.Pos.File), d.Pos.Line, max(d.Pos.Col, 1), prop.Replace("dslrun "+string(d.Code)), esc.Replace(msg))
+}

@@ -1,0 +1,158 @@
+package validate_test
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/dslrun/dslrun/activities"
+	"github.com/dslrun/dslrun/activities/builtin"
+	"github.com/dslrun/dslrun/dsl"
+	"github.com/dslrun/dslrun/internal/validate"
+	"github.com/dslrun/dslrun/schema"
+	"github.com/rogpeppe/go-internal/txtar"
+)
+
+var update = flag.Bool("update", false, "rewrite the want sections of testdata/invalid/*.txtar")
+
+func registry(t testing.TB) *activities.Registry {
+	t.Helper()
+	r := activities.NewRegistry()
+	if err := builtin.Register(r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestInvalidGolden runs every invalid definition in testdata/invalid
+// through the full pipeline and compares the diagnostics, text exact, with
+// the archive's want section. It also proves that the parser and the JSON
+// schema each catch every case that gets past YAML decoding.
+func TestInvalidGolden(t *testing.T) {
+	files, err := filepath.Glob("testdata/invalid/*.txtar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 40 {
+		t.Fatalf("want at least 40 invalid cases, have %d", len(files))
+	}
+	reg := registry(t)
+	for _, file := range files {
+		name := strings.TrimSuffix(filepath.Base(file), ".txtar")
+		t.Run(name, func(t *testing.T) {
+			ar, err := txtar.ParseFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var src, want []byte
+			for _, f := range ar.Files {
+				switch f.Name {
+				case "in.yaml":
+					src = f.Data
+				case "want":
+					want = f.Data
+				}
+			}
+			var before runtime.MemStats
+			runtime.ReadMemStats(&before)
+			r := validate.Source("in.yaml", src, reg)
+			var after runtime.MemStats
+			runtime.ReadMemStats(&after)
+			if r.Valid() {
+				t.Fatalf("invalid definition accepted")
+			}
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 256<<20 {
+				t.Errorf("validation allocated %d MiB, want a bounded amount (< 256 MiB)", alloc>>20)
+			}
+			got := []byte(r.Diagnostics.Error() + "\n")
+			if *update {
+				for i := range ar.Files {
+					if ar.Files[i].Name == "want" {
+						ar.Files[i].Data = got
+					}
+				}
+				if want == nil {
+					ar.Files = append(ar.Files, txtar.File{Name: "want", Data: got})
+				}
+				if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("diagnostics differ\n--- got\n%s--- want\n%s", got, want)
+			}
+			// Past decoding, both the parser and the schema must see a problem.
+			root, ds := dsl.Decode("in.yaml", src)
+			if ds.HasErrors() {
+				return
+			}
+			_, pds := dsl.Build("in.yaml", root)
+			sds := schema.Validate("in.yaml", root)
+			if !pds.HasErrors() && !onlyActivityInput(r.Diagnostics) {
+				t.Errorf("the parser alone accepts this definition")
+			}
+			if !sds.HasErrors() && !schemaBlind[name] {
+				t.Errorf("the JSON schema alone accepts this definition")
+			}
+		})
+	}
+}
+
+// schemaBlind lists the cases that a JSON schema cannot see by design:
+// they need the expression compiler, knowledge of other parts of the
+// document (step ids, state names), or the activity registry.
+var schemaBlind = map[string]bool{
+	"expr-syntax":         true,
+	"expr-undefined-var":  true,
+	"expr-unknown-step":   true,
+	"expr-unknown-state":  true,
+	"expr-unterminated":   true,
+	"duplicate-id":        true,
+	"loop-var-outside":    true,
+	"error-outside-catch": true,
+	"activity-input":      true,
+	"bad-cron":            true,
+	"bad-input-schema":    true,
+	"legacy-octal":        true,
+	"reserved-loop-var":   true,
+	"many-errors":         false,
+	"bad-timestamp":       true,
+	"deep-steps":          true,
+}
+
+func onlyActivityInput(ds dsl.Diagnostics) bool {
+	for _, d := range ds {
+		if d.Code != dsl.CodeActivityInput {
+			return false
+		}
+	}
+	return true
+}
+
+// TestExamplesValid checks that every file in examples/ is valid.
+func TestExamplesValid(t *testing.T) {
+	files, err := filepath.Glob("../../examples/*.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 10 {
+		t.Fatalf("want at least 10 examples, have %d", len(files))
+	}
+	reg := registry(t)
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			r := validate.File(f, reg)
+			if !r.Valid() {
+				t.Fatalf("example is invalid:\n%v", r.Diagnostics)
+			}
+			if _, err := dsl.Unmarshal(r.Canonical); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}

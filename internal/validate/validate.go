@@ -1,0 +1,237 @@
+package validate
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/dslrun/dslrun/activities"
+	"github.com/dslrun/dslrun/dsl"
+	"github.com/dslrun/dslrun/schema"
+	"gopkg.in/yaml.v3"
+)
+
+// Result is the outcome of validating one file.
+type Result struct {
+	File        string
+	Workflow    *dsl.Workflow // nil when Diagnostics has errors
+	Canonical   []byte        // canonical form, when valid
+	Hash        string        // hash of Canonical, when valid
+	Diagnostics dsl.Diagnostics
+}
+
+// Valid reports whether r has no errors.
+func (r *Result) Valid() bool { return !r.Diagnostics.HasErrors() }
+
+// Source validates one definition held in memory. reg may be nil: then
+// with: values are not checked against activity schemas.
+func Source(filename string, src []byte, reg *activities.Registry) *Result {
+	r := &Result{File: filename}
+	root, ds := dsl.Decode(filename, src)
+	if ds.HasErrors() {
+		r.Diagnostics = ds
+		return r
+	}
+	w, ds := dsl.Build(filename, root)
+	// The parser's messages are the precise ones; the JSON schema is the
+	// contract for editors. Schema findings are shown when the parser found
+	// nothing, so a gap between the two still fails validation.
+	if !ds.HasErrors() {
+		ds = append(ds, schema.Validate(filename, root)...)
+	}
+	if !ds.HasErrors() && reg != nil {
+		ds = append(ds, checkActivityInputs(filename, root, w, reg)...)
+	}
+	r.Diagnostics = ds.Sort()
+	if r.Diagnostics.HasErrors() {
+		return r
+	}
+	c, err := dsl.Canonical(w)
+	if err != nil {
+		r.Diagnostics = append(r.Diagnostics, dsl.Diagnostic{Pos: w.Pos, Code: dsl.CodeValue, Msg: err.Error()})
+		return r
+	}
+	r.Workflow, r.Canonical, r.Hash = w, c, dsl.Hash(c)
+	return r
+}
+
+// File reads and validates one file.
+func File(path string, reg *activities.Registry) *Result {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return &Result{File: path, Diagnostics: dsl.Diagnostics{{
+			Pos: dsl.Pos{File: path}, Code: dsl.CodeYAML, Msg: fmt.Sprintf("cannot read file: %v", unwrapPathError(err)),
+		}}}
+	}
+	return Source(path, src, reg)
+}
+
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// Expand turns command-line arguments into definition files: a file is
+// taken as it is, a folder contributes its *.yaml and *.yml files, and a
+// folder ending in /... (or ./...) contributes them recursively. Files are
+// returned sorted and once each.
+func Expand(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		recursive := false
+		if a == "..." || strings.HasSuffix(a, "/...") {
+			recursive = true
+			a = strings.TrimSuffix(strings.TrimSuffix(a, "..."), "/")
+			if a == "" {
+				a = "."
+			}
+		}
+		st, err := os.Stat(a)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", a, unwrapPathError(err))
+		}
+		if !st.IsDir() {
+			out = append(out, a)
+			continue
+		}
+		found := 0
+		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				if p != a && (!recursive || strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata") {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if ext := filepath.Ext(p); ext == ".yaml" || ext == ".yml" {
+				out = append(out, p)
+				found++
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if found == 0 {
+			return nil, fmt.Errorf("%s: no *.yaml or *.yml files", a)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+// checkActivityInputs checks each literal with: of a registered activity
+// against its input schema. Values that are expressions are known only at
+// run time, so findings at or below them are dropped.
+func checkActivityInputs(filename string, root *yaml.Node, w *dsl.Workflow, reg *activities.Registry) dsl.Diagnostics {
+	var ds dsl.Diagnostics
+	dsl.Walk(w, func(path string, s *dsl.Step) bool {
+		a := s.Activity
+		if a == nil || strings.Contains(a.Name, "${") {
+			return true
+		}
+		if _, ok := reg.Lookup(a.Name); !ok {
+			return true
+		}
+		with := a.With
+		if isTemplate(with) {
+			return true
+		}
+		dynamic := templatePaths(with, "")
+		for _, e := range reg.CheckInput(a.Name, with) {
+			if underAny(e.Path, dynamic) {
+				continue
+			}
+			full := path + ".with" + bracketed(e.Path)
+			pos := dsl.Pos{File: filename}
+			// The innermost node that exists: InputError paths name existing
+			// values, but be safe and fall back to the step.
+			for p := full; p != ""; p = parentPath(p) {
+				if n := dsl.Lookup(root, p); n != nil {
+					pos.Line, pos.Col = n.Line, n.Column
+					break
+				}
+			}
+			ds = append(ds, dsl.Diagnostic{Pos: pos, Path: full, Code: dsl.CodeActivityInput,
+				Msg: fmt.Sprintf("%s (input of activity %q)", e.Msg, a.Name)})
+		}
+		return true
+	})
+	return ds
+}
+
+func isTemplate(v any) bool {
+	s, ok := v.(string)
+	return ok && strings.Contains(s, "${")
+}
+
+// templatePaths lists the paths (in CheckInput's dotted form) of values
+// that are expressions.
+func templatePaths(v any, prefix string) []string {
+	var out []string
+	sub := func(k string) string {
+		if prefix == "" {
+			return k
+		}
+		return prefix + "." + k
+	}
+	switch t := v.(type) {
+	case string:
+		if strings.Contains(t, "${") {
+			out = append(out, prefix)
+		}
+	case map[string]any:
+		for _, k := range dsl.SortedKeys(t) {
+			out = append(out, templatePaths(t[k], sub(k))...)
+		}
+	case []any:
+		for i, e := range t {
+			out = append(out, templatePaths(e, sub(fmt.Sprint(i)))...)
+		}
+	}
+	return out
+}
+
+func underAny(p string, roots []string) bool {
+	for _, r := range roots {
+		if p == r || strings.HasPrefix(p, r+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// bracketed turns "items.2.sku" into ".items[2].sku".
+func bracketed(p string) string {
+	if p == "" {
+		return ""
+	}
+	var b strings.Builder
+	for _, seg := range strings.Split(p, ".") {
+		if _, err := strconv.Atoi(seg); err == nil {
+			b.WriteString("[" + seg + "]")
+		} else {
+			b.WriteString("." + seg)
+		}
+	}
+	return b.String()
+}
+
+// parentPath drops the last segment of a diagnostic path.
+func parentPath(p string) string {
+	i := strings.LastIndexAny(p, ".[")
+	if i < 0 {
+		return ""
+	}
+	return p[:i]
+}
