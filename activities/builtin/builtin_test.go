@@ -3,12 +3,14 @@ package builtin_test
 import (
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"reflect"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 
+	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"gopkg.in/yaml.v3"
@@ -30,11 +32,19 @@ func newEnv(t *testing.T, suite *testsuite.WorkflowTestSuite) *testsuite.TestAct
 		t.Fatal(err)
 	}
 	if suite == nil {
-		suite = &testsuite.WorkflowTestSuite{}
+		suite = quietSuite()
 	}
 	env := suite.NewTestActivityEnvironment()
 	r.Attach(env)
 	return env
+}
+
+// quietSuite returns a test suite whose SDK logs are discarded, so that test
+// output shows only the tests' own findings.
+func quietSuite() *testsuite.WorkflowTestSuite {
+	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
+	return &suite
 }
 
 // applicationError returns the application error inside err, failing the

@@ -193,8 +193,7 @@ func TestSleepCancelledByWorkflow(t *testing.T) {
 	if err := builtin.Register(r); err != nil {
 		t.Fatal(err)
 	}
-	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestWorkflowEnvironment()
+	env := quietSuite().NewTestWorkflowEnvironment()
 	p := newProbe()
 	env.SetWorkerOptions(worker.Options{Interceptors: []interceptor.WorkerInterceptor{p}})
 	r.Attach(env)
