@@ -128,3 +128,36 @@ func TestInputErrorString(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkCheckInput(b *testing.B) {
+	r := activities.NewRegistry()
+	if err := r.Register(activities.Spec{Name: "PlaceOrder", Input: json.RawMessage(orderSchema)}, okFn); err != nil {
+		b.Fatal(err)
+	}
+	items := make([]any, 20)
+	for i := range items {
+		items[i] = map[string]any{"sku": "A-42", "qty": i + 1}
+	}
+	for _, bc := range []struct {
+		name string
+		with map[string]any
+	}{
+		{"valid", map[string]any{"orderId": "o1", "amount": 12, "items": items}},
+		{"invalid", map[string]any{"orderId": 1, "ammount": 12, "items": items}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				r.CheckInput("PlaceOrder", bc.with)
+			}
+		})
+	}
+}
+
+func BenchmarkRegister(b *testing.B) {
+	for b.Loop() {
+		r := activities.NewRegistry()
+		if err := r.Register(activities.Spec{Name: "PlaceOrder", Input: json.RawMessage(orderSchema)}, okFn); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/dslrun/dslrun/activities"
+	"github.com/dslrun/dslrun/activities/builtin"
 )
 
 type chargeInput struct {
@@ -146,6 +147,8 @@ func TestMustRegisterPanics(t *testing.T) {
 		{"empty name", activities.Spec{}, okFn},
 		{"bad fn", activities.Spec{Name: "activities_test.bad"}, func() {}},
 		{"bad schema", activities.Spec{Name: "activities_test.bad", Input: json.RawMessage(`{"type": 1}`)}, okFn},
+		// Importing builtin (in attach_test.go) registered echo into Default.
+		{"duplicate", activities.Spec{Name: builtin.Echo}, okFn},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			defer func() {

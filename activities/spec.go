@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/xeipuuv/gojsonschema"
@@ -103,16 +104,37 @@ func compileSchema(raw json.RawMessage) (*gojsonschema.Schema, any, error) {
 	if err := checkLocalRefs(doc, ""); err != nil {
 		return nil, nil, err
 	}
+	meta, err := draft07MetaSchema()
+	if err != nil {
+		return nil, nil, fmt.Errorf("draft-07 meta-schema: %w", err)
+	}
+	res, err := meta.Validate(gojsonschema.NewBytesLoader(raw))
+	if err != nil {
+		return nil, nil, err
+	}
+	if !res.Valid() {
+		lines := make([]string, 0, len(res.Errors()))
+		for _, e := range res.Errors() {
+			lines = append(lines, e.String())
+		}
+		return nil, nil, errors.New(libraryMessage(strings.Join(lines, "\n")))
+	}
 	sl := gojsonschema.NewSchemaLoader()
 	sl.Draft = gojsonschema.Draft7
 	sl.AutoDetect = false
-	sl.Validate = true
 	schema, err := sl.Compile(gojsonschema.NewBytesLoader(raw))
 	if err != nil {
 		return nil, nil, errors.New(libraryMessage(err.Error()))
 	}
 	return schema, doc, nil
 }
+
+// draft07MetaSchema is the compiled draft-07 meta-schema, which gojsonschema
+// embeds (nothing is fetched). It is compiled once, on first use, because
+// compiling it costs far more than compiling a typical input schema.
+var draft07MetaSchema = sync.OnceValues(func() (*gojsonschema.Schema, error) {
+	return gojsonschema.NewSchemaLoader().Compile(gojsonschema.NewReferenceLoader(draft07))
+})
 
 // libraryMessage rewrites a gojsonschema compile error, one "field: Message"
 // per line in no stable order, as one sorted, lowercase line.

@@ -215,3 +215,13 @@ func TestConcurrentBundles(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// BenchmarkRegister measures what the bundle adds to a registry (init does
+// the same for Default).
+func BenchmarkRegister(b *testing.B) {
+	for b.Loop() {
+		if err := builtin.Register(activities.NewRegistry()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
