@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dslrun/dslrun/internal/expression"
 	"gopkg.in/yaml.v3"
 )
 
@@ -155,7 +156,7 @@ func (b *builder) str(n *yaml.Node, path string) (string, bool) {
 		b.errorf(n, path, CodeType, "expected a string, got %s", describe(n))
 		return "", false
 	}
-	if strings.Contains(n.Value, "${") {
+	if expression.IsTemplate(n.Value) {
 		b.errorf(n, path, CodeExpression, "expressions are not allowed here")
 		return "", false
 	}
@@ -333,7 +334,7 @@ func (b *builder) scalar(n *yaml.Node, path string, sc *scope) Value {
 		return v
 	}
 	// !!str, !!timestamp and !!binary stay strings, as written.
-	if strings.Contains(n.Value, "${") {
+	if expression.IsTemplate(n.Value) {
 		if sc == nil {
 			b.errorf(n, path, CodeExpression, "expressions are not allowed here")
 			return n.Value

@@ -335,7 +335,7 @@ type Catch struct {
 // FailStep fails the workflow (or the enclosing try) with an application
 // error.
 type FailStep struct {
-	Message      Value `json:"message"`
+	Message      Value  `json:"message"`
 	Type         string `json:"type,omitempty"`
 	NonRetryable bool   `json:"nonRetryable,omitempty"`
 	Details      Value  `json:"details,omitempty"`

@@ -149,7 +149,9 @@ func checkActivityInputs(filename string, root *yaml.Node, w *dsl.Workflow, reg 
 		}
 		dynamic := templatePaths(with, "")
 		for _, e := range reg.CheckInput(a.Name, with) {
-			if underAny(e.Path, dynamic) {
+			// A value that is an expression is known only at run time, but a
+			// misspelled key holding it is wrong already.
+			if underAny(e.Path, dynamic) && !strings.HasPrefix(e.Msg, "unknown property") {
 				continue
 			}
 			full := path + ".with" + bracketed(e.Path)

@@ -1,0 +1,112 @@
+package dsl
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/dslrun/dslrun/internal/expression"
+	"gopkg.in/yaml.v3"
+)
+
+// compileSites compiles every expression of the definition with the
+// variables in scope where it stands, and checks that steps.<id> and
+// state.<name> references name a step id and a state variable that exist.
+func (b *builder) compileSites() {
+	ids := sortedKeys(b.ids)
+	stateNames := sortedKeys(b.stateKeys)
+	for _, s := range b.sites {
+		t, err := expression.Parse(s.raw)
+		if err != nil {
+			b.exprError(s, err)
+			continue
+		}
+		if s.cond && !t.Whole() {
+			b.errorf(s.node, s.path, CodeExpression, "a condition must be a boolean or a single ${ ... } expression")
+			continue
+		}
+		progs, err := t.Compile(s.scope.names())
+		if err != nil {
+			b.exprError(s, err)
+			continue
+		}
+		var exprParts []expression.Part
+		for _, p := range t.Parts() {
+			if p.Expr {
+				exprParts = append(exprParts, p)
+			}
+		}
+		for i, prog := range progs {
+			partLine, partCol := t.Position(exprParts[i].Offset)
+			for _, ref := range prog.References() {
+				line, col := ref.Line+partLine-1, ref.Col
+				if ref.Line == 1 {
+					col = partCol + ref.Col - 1
+				}
+				switch ref.Root {
+				case "steps":
+					if _, ok := b.ids[ref.Field]; !ok {
+						b.refError(s, line, col, "unknown step id %q", ref.Field, ids)
+					}
+				case "state":
+					if !b.stateKeys[ref.Field] {
+						b.refError(s, line, col, "unknown state variable %q", ref.Field, stateNames)
+					}
+				}
+			}
+		}
+	}
+}
+
+func (b *builder) refError(s site, line, col int, format, name string, known []string) {
+	msg := fmt.Sprintf(format, name)
+	if sg := suggest(name, known); sg != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", sg)
+	}
+	b.ds = append(b.ds, Diagnostic{Pos: b.scalarPos(s.node, line, col), Path: s.path, Code: CodeUnknownName, Msg: msg})
+}
+
+func (b *builder) exprError(s site, err error) {
+	var list expression.Errors
+	var one *expression.Error
+	switch {
+	case errors.As(err, &list):
+		for _, e := range list {
+			b.exprError(s, e)
+		}
+	case errors.As(err, &one):
+		code := CodeExpression
+		if isUnknownName(one.Msg) {
+			code = CodeUnknownName
+		}
+		b.ds = append(b.ds, Diagnostic{Pos: b.scalarPos(s.node, one.Line, one.Col), Path: s.path, Code: code, Msg: one.Msg})
+	default:
+		b.errorf(s.node, s.path, CodeExpression, "%v", err)
+	}
+}
+
+func isUnknownName(msg string) bool {
+	return len(msg) > 13 && msg[:13] == "unknown name "
+}
+
+// scalarPos maps a 1-based line and column inside a scalar's value to a
+// position in the file. It is exact for plain and quoted scalars on one
+// line without escapes, and close otherwise.
+func (b *builder) scalarPos(n *yaml.Node, line, col int) Pos {
+	p := b.pos(n)
+	switch n.Style {
+	case yaml.LiteralStyle, yaml.FoldedStyle:
+		// The value starts on the line after the indicator, indented.
+		p.Line += line
+		p.Col = n.Column + 1 + col
+		return p
+	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
+		col++
+	}
+	if line > 1 {
+		p.Line += line - 1
+		p.Col = col
+		return p
+	}
+	p.Col += col - 1
+	return p
+}

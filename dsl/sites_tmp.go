@@ -1,3 +1,0 @@
-package dsl
-
-func (b *builder) compileSites() {}
