@@ -20,6 +20,7 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
@@ -257,6 +258,9 @@ func TestFileDatabaseSurvivesRestart(t *testing.T) {
 	}
 	c := dial(t, first)
 	t.Logf("new file database: start → client connected in %s", time.Since(begin))
+	if !nonEmpty(dbFile) || !nonEmpty(dbFile+"-wal") {
+		t.Errorf("want a non-empty database file and write-ahead log after start")
+	}
 	w := startWorker(t, c, t.Name())
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: t.Name()}, sleepWorkflow, timer)
 	if err != nil {
@@ -287,6 +291,9 @@ func TestFileDatabaseSurvivesRestart(t *testing.T) {
 		t.Fatalf("the server stopped %s after the timer started, after the timer was due: the test proves nothing", since)
 	}
 
+	// The second start also adds a search attribute to the existing
+	// namespace, through the operator API.
+	opts.SearchAttributes = map[string]enumspb.IndexedValueType{"DslrunAddedLater": enumspb.INDEXED_VALUE_TYPE_INT}
 	begin = time.Now()
 	second, err := Start(ctx, opts)
 	if err != nil {
@@ -307,6 +314,14 @@ func TestFileDatabaseSurvivesRestart(t *testing.T) {
 	}
 	if got := ns.GetConfig().GetWorkflowExecutionRetentionTtl().AsDuration(); got != 72*time.Hour {
 		t.Errorf("retention after restart = %s, want 72h", got)
+	}
+
+	attrs, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: "durable"})
+	if err != nil {
+		t.Fatalf("list search attributes: %v", err)
+	}
+	if got := attrs.GetCustomAttributes()["DslrunAddedLater"]; got != enumspb.INDEXED_VALUE_TYPE_INT {
+		t.Errorf("search attribute added on restart: type %s, want Int", got)
 	}
 
 	w = startWorker(t, c, t.Name())
