@@ -1,0 +1,245 @@
+package interpreter
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/dslrun/dslrun/dsl"
+)
+
+// UpdateRejectedType is the error type of an update that its validator
+// rejects (arguments not matching the schema, validate false or failing);
+// such an update never reaches history.
+const UpdateRejectedType = "dslrun.UpdateRejected"
+
+// registerHandlers installs the definition's queries, signals and updates
+// and the built-in StateQuery. It runs before the first step, so that
+// signals and updates that arrived with the start are seen.
+func (r *runner) registerHandlers(ctx workflow.Context) error {
+	var errs []error
+	if err := workflow.SetQueryHandler(ctx, StateQuery, func() (any, error) { return r.snapshot(), nil }); err != nil {
+		errs = append(errs, fmt.Errorf("query %q: %w", StateQuery, err))
+	}
+	for _, name := range r.plan.queryNames {
+		q := r.plan.queries[name]
+		err := workflow.SetQueryHandler(ctx, name, func(raw json.RawMessage) (any, error) {
+			args, err := decodeJSON(raw)
+			if err != nil {
+				return nil, fmt.Errorf("query %q: arguments: %w", name, err)
+			}
+			v, err := r.env(ctx, r.handlerScope(name, args)).eval(q)
+			if err != nil {
+				return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("query %q: %v", name, err), ExpressionErrorType, nil)
+			}
+			return v, nil
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("query %q: %w", name, err))
+		}
+	}
+	for _, name := range r.plan.updateNames {
+		if err := r.registerUpdate(ctx, r.plan.updates[name]); err != nil {
+			errs = append(errs, fmt.Errorf("update %q: %w", name, err))
+		}
+	}
+	for _, name := range r.plan.signalNames {
+		sp := r.plan.signals[name]
+		ch := workflow.GetSignalChannel(ctx, name)
+		workflow.GoNamed(ctx, "signals."+name, func(ctx workflow.Context) {
+			for {
+				var raw json.RawMessage
+				ch.Receive(ctx, &raw)
+				r.onSignal(ctx, sp, name, raw)
+			}
+		})
+	}
+	if sp := r.plan.anySignal; sp != nil {
+		// The Go SDK has no dynamic signal handler: signals without a channel
+		// of their own wait, buffered, in channels the SDK creates on
+		// delivery; watch for those.
+		workflow.GoNamed(ctx, "signals.*", func(ctx workflow.Context) {
+			for {
+				var names []string
+				if err := workflow.Await(ctx, func() bool {
+					names = r.otherSignals(ctx)
+					return len(names) > 0
+				}); err != nil {
+					return
+				}
+				for _, name := range names {
+					r.receiveAll(ctx, sp, name)
+				}
+			}
+		})
+	}
+	return errors.Join(errs...)
+}
+
+// handlerScope is the scope of a handler: args and handler.name.
+func (r *runner) handlerScope(name string, args any) *scope {
+	return r.root.child(false, binding{"args", args}, binding{"handler", map[string]any{"name": name}})
+}
+
+// otherSignals lists, sorted, the signals pending that no declared handler
+// takes.
+func (r *runner) otherSignals(ctx workflow.Context) []string {
+	var out []string
+	for _, name := range workflow.GetUnhandledSignalNames(ctx) {
+		if _, declared := r.plan.signals[name]; !declared {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// receiveAll handles every signal pending on the channel name.
+func (r *runner) receiveAll(ctx workflow.Context, sp *signalPlan, name string) bool {
+	ch := workflow.GetSignalChannel(ctx, name)
+	handled := false
+	for {
+		var raw json.RawMessage
+		if !ch.ReceiveAsync(&raw) {
+			return handled
+		}
+		r.onSignal(ctx, sp, name, raw)
+		handled = true
+	}
+}
+
+// drainSignals handles the signals that arrived but were not received yet.
+// It reports whether there were any.
+func (r *runner) drainSignals(ctx workflow.Context) bool {
+	handled := false
+	for _, name := range r.plan.signalNames {
+		handled = r.receiveAll(ctx, r.plan.signals[name], name) || handled
+	}
+	if sp := r.plan.anySignal; sp != nil {
+		for _, name := range r.otherSignals(ctx) {
+			handled = r.receiveAll(ctx, sp, name) || handled
+		}
+	}
+	return handled
+}
+
+// onSignal runs a signal handler: its set at once, its do steps in a
+// coroutine of their own. A failure in either ends the run.
+func (r *runner) onSignal(ctx workflow.Context, sp *signalPlan, name string, raw json.RawMessage) {
+	args, err := decodeJSON(raw)
+	if err != nil {
+		workflow.GetLogger(ctx).Warn("dslrun: signal argument is not JSON; signal ignored", "signal", name, "error", err)
+		return
+	}
+	sc := r.handlerScope(name, args)
+	path := "signals." + sp.name
+	if len(sp.set) > 0 {
+		if _, err := r.set(r.env(ctx, sc), path, sp.set); err != nil {
+			r.stopWith(err)
+			return
+		}
+	}
+	if len(sp.do) == 0 {
+		return
+	}
+	r.signalTasks++
+	workflow.GoNamed(ctx, path+".do", func(ctx workflow.Context) {
+		defer func() { r.signalTasks-- }()
+		if _, err := r.execList(ctx, sc, sp.do); err != nil {
+			r.stopWith(err)
+		}
+	})
+}
+
+// stopWith ends the run from a handler: with a failure, a return or a
+// continue-as-new. The first one wins.
+func (r *runner) stopWith(err error) {
+	if r.stop == nil {
+		r.stop = err
+	}
+}
+
+func (r *runner) registerUpdate(ctx workflow.Context, up *updatePlan) error {
+	name := up.name
+	handler := func(ctx workflow.Context, raw json.RawMessage) (any, error) {
+		args, err := decodeJSON(raw)
+		if err != nil {
+			return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("update %q: arguments: %v", name, err), UpdateRejectedType, nil)
+		}
+		sc := r.handlerScope(name, args)
+		if _, err := r.execList(ctx, sc, up.do); err != nil {
+			switch c := err.(type) {
+			case *returnSignal:
+				r.stopWith(err)
+				return c.value, nil
+			case *continueSignal:
+				r.stopWith(err)
+				return nil, nil
+			}
+			var f *failure
+			if errors.As(err, &f) {
+				if f.uncatchable {
+					r.stopWith(f)
+				}
+				return nil, f.runError()
+			}
+			return nil, err
+		}
+		v, err := r.env(ctx, sc).eval(up.ret)
+		if err != nil {
+			f := exprFailure("updates."+name, "return", err)
+			r.stopWith(f)
+			return nil, f.runError()
+		}
+		return v, nil
+	}
+	validator := func(ctx workflow.Context, raw json.RawMessage) error {
+		args, err := decodeJSON(raw)
+		if err != nil {
+			return rejected("update %q: arguments are not JSON: %v", name, err)
+		}
+		if up.args != nil {
+			if err := checkSchema(up.args, args); err != nil {
+				return rejected("update %q: invalid arguments: %v", name, err)
+			}
+		}
+		if up.validate == nil {
+			return nil
+		}
+		ok, err := r.env(ctx, r.handlerScope(name, args)).cond(up.validate)
+		if err != nil {
+			return rejected("update %q: validate: %v", name, err)
+		}
+		if !ok {
+			return rejected("update %q rejected by its validate condition", name)
+		}
+		return nil
+	}
+	return workflow.SetUpdateHandlerWithOptions(ctx, name, handler, workflow.UpdateHandlerOptions{Validator: validator})
+}
+
+func rejected(format string, args ...any) error {
+	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(format, args...), UpdateRejectedType, nil)
+}
+
+// snapshot is the answer to StateQuery.
+func (r *runner) snapshot() map[string]any {
+	steps := make(map[string]any, len(r.root.steps))
+	for _, id := range dsl.SortedKeys(r.root.steps) {
+		if e, ok := r.root.steps[id].(map[string]any); ok {
+			if res, ok := e["result"]; ok {
+				steps[id] = res
+			}
+		}
+	}
+	current := dsl.SortedKeys(r.running)
+	if current == nil {
+		current = []string{}
+	}
+	return map[string]any{"state": maps.Clone(r.state), "steps": steps, "current": current}
+}

@@ -1,0 +1,135 @@
+package interpreter
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"reflect"
+	"strings"
+	"testing"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/dslrun/dslrun/dsl"
+)
+
+// harness is one test workflow environment with the interpreter registered.
+type harness struct {
+	t   *testing.T
+	env *testsuite.TestWorkflowEnvironment
+}
+
+func newHarness(t *testing.T, opts ...Options) *harness {
+	t.Helper()
+	var s testsuite.WorkflowTestSuite
+	s.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
+	env := s.NewTestWorkflowEnvironment()
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	Register(env, o)
+	return &harness{t: t, env: env}
+}
+
+// activity registers fn as the activity called name.
+func (h *harness) activity(name string, fn any) {
+	h.env.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
+}
+
+// canonical parses a YAML definition the production way.
+func canonical(t testing.TB, src string) []byte {
+	t.Helper()
+	w, ds := dsl.Parse("test.yaml", []byte(src))
+	if ds.HasErrors() {
+		t.Fatalf("definition does not parse:\n%v", ds)
+	}
+	c, err := dsl.Canonical(w)
+	if err != nil {
+		t.Fatalf("canonical: %v", err)
+	}
+	return c
+}
+
+// run executes a definition inline, as dslrun apply does.
+func (h *harness) run(src string, input any) {
+	h.t.Helper()
+	c := canonical(h.t, src)
+	h.env.ExecuteWorkflow(WorkflowType, input, &Envelope{Definition: c, Hash: dsl.Hash(c)})
+	if !h.env.IsWorkflowCompleted() {
+		h.t.Fatal("workflow did not complete")
+	}
+}
+
+// result returns the run's result, failing the test if the run failed.
+func (h *harness) result() any {
+	h.t.Helper()
+	if err := h.env.GetWorkflowError(); err != nil {
+		h.t.Fatalf("workflow failed: %v", err)
+	}
+	var raw json.RawMessage
+	if err := h.env.GetWorkflowResult(&raw); err != nil {
+		h.t.Fatalf("result: %v", err)
+	}
+	v, err := decodeJSON(raw)
+	if err != nil {
+		h.t.Fatalf("result: %v", err)
+	}
+	return v
+}
+
+// appError returns the run's failure as an application error.
+func (h *harness) appError() *temporal.ApplicationError {
+	h.t.Helper()
+	err := h.env.GetWorkflowError()
+	if err == nil {
+		h.t.Fatal("workflow succeeded, want a failure")
+	}
+	var app *temporal.ApplicationError
+	if !errors.As(err, &app) {
+		h.t.Fatalf("workflow error %v (%T) has no application error", err, err)
+	}
+	return app
+}
+
+// wantFailure checks the run failed with an application error of type typ
+// whose message contains every part.
+func (h *harness) wantFailure(typ string, parts ...string) *temporal.ApplicationError {
+	h.t.Helper()
+	app := h.appError()
+	if app.Type() != typ {
+		h.t.Fatalf("error type %q, want %q (error: %v)", app.Type(), typ, app)
+	}
+	for _, p := range parts {
+		if !strings.Contains(app.Error(), p) {
+			h.t.Errorf("error %q does not contain %q", app.Error(), p)
+		}
+	}
+	return app
+}
+
+func wantEqual(t *testing.T, got, want any) {
+	t.Helper()
+	if !reflect.DeepEqual(got, want) {
+		gb, _ := json.Marshal(got)
+		wb, _ := json.Marshal(want)
+		t.Fatalf("got  %s (%#v)\nwant %s (%#v)", gb, got, wb, want)
+	}
+}
+
+// num reads a JSON number from an activity input.
+func num(v any) int {
+	switch n := v.(type) {
+	case float64:
+		return int(n)
+	case int:
+		return n
+	case json.Number:
+		i, _ := n.Int64()
+		return int(i)
+	}
+	return 0
+}

@@ -1,0 +1,404 @@
+package interpreter
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/xeipuuv/gojsonschema"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// maxBusySteps bounds the steps a run executes without waiting once (for
+// an activity, a timer, a condition, ...). A loop whose body never waits
+// would otherwise keep the workflow task running until the SDK's deadlock
+// detector fails it, on every worker, forever. The count is deterministic.
+const maxBusySteps = 10_000
+
+// runDynamic is the dynamic workflow: the run's workflow type names the
+// definition. Argument 0 is the input, argument 1 an optional Envelope.
+func (in *interpreter) runDynamic(ctx workflow.Context, args converter.EncodedValues) (any, error) {
+	var input json.RawMessage
+	var env *Envelope
+	if args != nil && args.HasValues() {
+		if err := args.Get(&input, &env); err != nil {
+			return nil, definitionError("cannot decode the workflow arguments (want input, then an optional envelope): %v", err)
+		}
+	}
+	return in.run(ctx, input, env)
+}
+
+// runInline is the workflow registered as WorkflowType: the definition comes
+// in the envelope.
+func (in *interpreter) runInline(ctx workflow.Context, input json.RawMessage, env *Envelope) (any, error) {
+	if env == nil || len(env.Definition) == 0 {
+		return nil, definitionError("a run of %s needs the definition in its second argument", WorkflowType)
+	}
+	return in.run(ctx, input, env)
+}
+
+func definitionError(format string, args ...any) error {
+	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(format, args...), DefinitionErrorType, nil)
+}
+
+// lookupResult is the marker a run records when it loads its definition
+// by name.
+type lookupResult struct {
+	Definition json.RawMessage `json:"definition,omitempty"`
+	Error      string          `json:"error,omitempty"`
+}
+
+// lookup loads the definition called name once, recording it in history.
+func (in *interpreter) lookup(ctx workflow.Context, name string) ([]byte, error) {
+	if in.defs == nil {
+		return nil, definitionError("no definition %q: this worker has no definitions to look up, and the run was started without one", name)
+	}
+	defs := in.defs
+	enc := workflow.SideEffect(ctx, func(workflow.Context) any {
+		b, ok := defs.Lookup(name)
+		switch {
+		case !ok:
+			return lookupResult{Error: fmt.Sprintf("no definition named %q on worker", name)}
+		case !json.Valid(b):
+			return lookupResult{Error: fmt.Sprintf("definition %q is not canonical JSON", name)}
+		}
+		return lookupResult{Definition: b}
+	})
+	var res lookupResult
+	if err := enc.Get(&res); err != nil {
+		return nil, definitionError("definition %q: %v", name, err)
+	}
+	if res.Error != "" {
+		return nil, definitionError("%s", res.Error)
+	}
+	return res.Definition, nil
+}
+
+// run executes one run of a definition.
+func (in *interpreter) run(ctx workflow.Context, rawInput json.RawMessage, env *Envelope) (any, error) {
+	info := workflow.GetInfo(ctx)
+	wfType := info.WorkflowType.Name
+	var def []byte
+	if env != nil && len(env.Definition) > 0 {
+		def = env.Definition
+	} else {
+		d, err := in.lookup(ctx, wfType)
+		if err != nil {
+			return nil, err
+		}
+		def = d
+	}
+	if env != nil && !checkHash(def, env.Hash) {
+		return nil, definitionError("the definition does not match its hash %s", env.Hash)
+	}
+	p, err := in.plan(def)
+	if err != nil {
+		return nil, definitionError("the definition cannot run: %v", err)
+	}
+	if wfType != WorkflowType && wfType != p.name {
+		return nil, definitionError("workflow type %q cannot run definition %q", wfType, p.name)
+	}
+	input, err := decodeJSON(rawInput)
+	if err != nil {
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("input: %v", err), InputErrorType, nil)
+	}
+	if p.input != nil {
+		if err := checkSchema(p.input, input); err != nil {
+			return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("input: %v", err), InputErrorType, nil)
+		}
+	}
+	r := &runner{
+		plan:    p,
+		wfType:  wfType,
+		def:     def,
+		input:   input,
+		state:   map[string]any{},
+		root:    &scope{steps: map[string]any{}},
+		running: map[string]int{},
+	}
+	if env != nil {
+		r.hash = env.Hash
+		r.carry = env.Carry
+	}
+	return r.execute(ctx)
+}
+
+// checkSchema validates v against s and describes every violation.
+func checkSchema(s *gojsonschema.Schema, v any) error {
+	res, err := s.Validate(gojsonschema.NewGoLoader(v))
+	if err != nil {
+		return err
+	}
+	if res.Valid() {
+		return nil
+	}
+	msgs := make([]string, 0, len(res.Errors()))
+	for _, e := range res.Errors() {
+		msgs = append(msgs, e.String())
+	}
+	return errors.New(strings.Join(msgs, "; "))
+}
+
+// runner is the state of one run. Every coroutine of the run shares it;
+// Temporal runs one coroutine at a time, so it needs no locking.
+type runner struct {
+	plan   *plan
+	wfType string
+	def    json.RawMessage
+	hash   string
+	carry  *Carry
+
+	input any
+	state map[string]any
+	root  *scope
+	// running counts the steps running now, by path.
+	running map[string]int
+	// signalTasks counts the signal handlers whose do steps are running.
+	signalTasks int
+	// stop is set by a handler that ends the run: a failure, a return or a
+	// continue-as-new. The first one wins.
+	stop error
+	// busy counts the steps executed since the run last waited.
+	busy int
+}
+
+// execute runs the steps of the definition and ends the run.
+func (r *runner) execute(ctx workflow.Context) (any, error) {
+	start := 0
+	if c := r.carry; c != nil {
+		if c.State != nil {
+			r.state = c.State
+		}
+		if c.Steps != nil {
+			r.root.steps = c.Steps
+		}
+		start = c.Next
+	} else if err := r.initState(ctx); err != nil {
+		return nil, err.runError()
+	}
+	if err := r.registerHandlers(ctx); err != nil {
+		return nil, definitionError("handlers: %v", err)
+	}
+
+	mainCtx, cancelMain := workflow.WithCancel(ctx)
+	var mainErr error
+	done := false
+	workflow.GoNamed(mainCtx, "dslrun steps", func(ctx workflow.Context) {
+		mainErr = r.top(ctx, start)
+		done = true
+	})
+	// Wait with a context that cancellation does not interrupt: a
+	// cancelled run still waits for its finally blocks.
+	waitCtx, _ := workflow.NewDisconnectedContext(ctx)
+	_ = workflow.Await(waitCtx, func() bool { return done || r.stop != nil })
+	if !done {
+		cancelMain()
+		_ = workflow.Await(waitCtx, func() bool { return done })
+		mainErr = r.stop
+	}
+	cancelMain()
+	return r.finish(ctx, mainErr)
+}
+
+// initState evaluates the initial state variables, all against the input
+// before any is assigned.
+func (r *runner) initState(ctx workflow.Context) *failure {
+	e := r.env(ctx, r.root)
+	vals := make([]any, len(r.plan.state))
+	for i, a := range r.plan.state {
+		v, err := e.eval(a.val)
+		if err != nil {
+			return exprFailure("state."+a.key, "", err)
+		}
+		vals[i] = v
+	}
+	for i, a := range r.plan.state {
+		r.state[a.key] = vals[i]
+	}
+	return nil
+}
+
+// top runs the top-level steps from start, continuing as new between steps
+// when Temporal suggests it.
+func (r *runner) top(ctx workflow.Context, start int) error {
+	for i := start; i < len(r.plan.steps); i++ {
+		if i > start {
+			if err := r.autoContinue(ctx, i); err != nil {
+				return err
+			}
+		}
+		if _, err := r.exec(ctx, r.root, r.plan.steps[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// autoContinue returns a continue-as-new that resumes at top-level step
+// next, when automatic continue-as-new is on and due.
+func (r *runner) autoContinue(ctx workflow.Context, next int) error {
+	if !r.plan.autoCAN {
+		return nil
+	}
+	info := workflow.GetInfo(ctx)
+	if !info.GetContinueAsNewSuggested() && (r.plan.afterEvents <= 0 || info.GetCurrentHistoryLength() <= r.plan.afterEvents) {
+		return nil
+	}
+	return &continueSignal{input: r.input, carry: &Carry{State: r.state, Steps: r.root.steps, Next: next}}
+}
+
+// finish turns the outcome of the steps into the run's result.
+func (r *runner) finish(ctx workflow.Context, err error) (any, error) {
+	for {
+		if ctx.Err() != nil {
+			// Cancelled: the finally blocks have run; end as cancelled.
+			return nil, ctx.Err()
+		}
+		var f *failure
+		if errors.As(err, &f) {
+			return nil, f.runError()
+		}
+		if err != nil && !isControl(err) {
+			return nil, err
+		}
+		if werr := r.waitHandlers(ctx); werr != nil {
+			continue // cancelled while waiting
+		}
+		if err == nil && r.stop != nil {
+			err = r.stop
+			continue
+		}
+		switch c := err.(type) {
+		case *returnSignal:
+			return c.value, nil
+		case *continueSignal:
+			carry := c.carry
+			if r.carry != nil {
+				carry.Runs = r.carry.Runs + 1
+			} else {
+				carry.Runs = 1
+			}
+			env := Envelope{Definition: r.def, Hash: r.hash, Carry: carry}
+			return nil, workflow.NewContinueAsNewError(ctx, r.wfType, c.input, env)
+		}
+		out, oerr := r.env(ctx, r.root).eval(r.plan.output)
+		if oerr != nil {
+			return nil, exprFailure("output", "", oerr).runError()
+		}
+		return out, nil
+	}
+}
+
+// waitHandlers waits until no signal or update handler is running and no
+// signal is pending, so that the run never ends in the middle of one.
+func (r *runner) waitHandlers(ctx workflow.Context) error {
+	for {
+		err := workflow.Await(ctx, func() bool {
+			return r.signalTasks == 0 && workflow.AllHandlersFinished(ctx)
+		})
+		if err != nil {
+			return err
+		}
+		if !r.drainSignals(ctx) {
+			return nil
+		}
+	}
+}
+
+// exec runs one step, records its result under its id, and attributes any
+// failure to it.
+func (r *runner) exec(ctx workflow.Context, sc *scope, n *node) (any, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, errorFailure(n.path, "", "", err, 0)
+	}
+	r.busy++
+	if r.busy > maxBusySteps {
+		return nil, limitFailure(n.path, fmt.Sprintf("the run executed %d steps without waiting once (a loop that never waits?)", maxBusySteps))
+	}
+	r.running[n.path]++
+	res, err := r.dispatch(ctx, sc, n)
+	if r.running[n.path]--; r.running[n.path] <= 0 {
+		delete(r.running, n.path)
+	}
+	if err != nil {
+		if isControl(err) {
+			return nil, err
+		}
+		var f *failure
+		if !errors.As(err, &f) {
+			f = errorFailure(n.path, "", "", err, 0)
+			err = f
+		}
+		if n.id != "" {
+			sc.record(n.id, map[string]any{"error": f.info()})
+		}
+		return nil, err
+	}
+	if n.id != "" {
+		sc.record(n.id, map[string]any{"result": res})
+	}
+	return res, nil
+}
+
+// waited notes that the run blocked: the busy count starts again.
+func (r *runner) waited() { r.busy = 0 }
+
+// execList runs steps in order; its result is the last step's.
+func (r *runner) execList(ctx workflow.Context, sc *scope, steps []*node) (any, error) {
+	var last any
+	for _, n := range steps {
+		res, err := r.exec(ctx, sc, n)
+		if err != nil {
+			return nil, err
+		}
+		last = res
+	}
+	return last, nil
+}
+
+// env evaluates values for one step. The expression environment is built
+// on first use, once per step, so a step whose values are constants costs
+// nothing, and all of a step's values see the same state.
+type env struct {
+	r    *runner
+	ctx  workflow.Context
+	sc   *scope
+	vars map[string]any
+}
+
+func (r *runner) env(ctx workflow.Context, sc *scope) *env {
+	return &env{r: r, ctx: ctx, sc: sc}
+}
+
+func (e *env) eval(v value) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	if c, ok := v.(constValue); ok {
+		return c.v, nil
+	}
+	if e.vars == nil {
+		e.vars = e.r.vars(e.ctx, e.sc)
+	}
+	return v.eval(e.vars)
+}
+
+// refresh drops the environment, so that the next evaluation sees the
+// state as it is now (conditions evaluated repeatedly).
+func (e *env) refresh() { e.vars = nil }
+
+// cond evaluates a condition.
+func (e *env) cond(v value) (bool, error) {
+	x, err := e.eval(v)
+	if err != nil {
+		return false, err
+	}
+	b, ok := x.(bool)
+	if !ok {
+		return false, fmt.Errorf("condition must be a bool, got %s", typeName(x))
+	}
+	return b, nil
+}
