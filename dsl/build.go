@@ -177,7 +177,11 @@ func (b *builder) jsonSchema(n *yaml.Node, path string) map[string]any {
 	}
 	m, _ := b.value(n, path, nil).(map[string]any)
 	if err := checkJSONSchema(m); err != nil {
-		b.errorf(n, path, CodeValue, "invalid JSON schema: %v", err)
+		msg := strings.TrimSuffix(err.Error(), ".")
+		if msg != "" {
+			msg = strings.ToLower(msg[:1]) + msg[1:]
+		}
+		b.errorf(n, path, CodeValue, "invalid JSON schema: %s", msg)
 	}
 	return m
 }
@@ -342,6 +346,7 @@ var scheduleKeys = []string{"id", "intervals", "cron", "calendars", "jitter", "t
 var calendarKeys = []string{"second", "minute", "hour", "dayOfMonth", "month", "year", "dayOfWeek", "comment"}
 
 func (b *builder) schedule(n *yaml.Node, path string) *Schedule {
+	before := len(b.ds)
 	f, ok := b.fields(n, path, scheduleKeys)
 	if !ok {
 		return nil
@@ -428,7 +433,7 @@ func (b *builder) schedule(n *yaml.Node, path string) *Schedule {
 	if v := f.vals["input"]; v != nil {
 		s.Input = b.value(v, join(path, "input"), nil)
 	}
-	if len(s.Intervals) == 0 && len(s.Cron) == 0 && len(s.Calendars) == 0 {
+	if len(s.Intervals) == 0 && len(s.Cron) == 0 && len(s.Calendars) == 0 && len(b.ds) == before {
 		b.errorf(n, path, CodeRequired, "a schedule needs at least one of intervals, cron or calendars")
 	}
 	return s
@@ -479,6 +484,7 @@ func (b *builder) signals(n *yaml.Node, path string, root *scope) map[string]*Si
 	for _, k := range f.order {
 		p := join(path, k)
 		v := f.vals[k]
+		before := len(b.ds)
 		sf, ok := b.fields(v, p, []string{"set", "do"})
 		if !ok {
 			continue
@@ -490,7 +496,7 @@ func (b *builder) signals(n *yaml.Node, path string, root *scope) map[string]*Si
 		if dv := sf.vals["do"]; dv != nil {
 			s.Do = b.steps(dv, join(p, "do"), sc)
 		}
-		if s.Set == nil && s.Do == nil && sf.vals["set"] == nil && sf.vals["do"] == nil {
+		if sf.vals["set"] == nil && sf.vals["do"] == nil && len(b.ds) == before {
 			b.errorf(v, p, CodeRequired, "a signal handler needs set or do")
 		}
 		out[k] = s

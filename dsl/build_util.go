@@ -253,6 +253,10 @@ func (b *builder) number(n *yaml.Node, path string) float64 {
 }
 
 func (b *builder) duration(n *yaml.Node, path string) Duration {
+	if n.Kind == yaml.ScalarNode && (n.Tag == "!!int" || n.Tag == "!!float") {
+		b.errorf(n, path, CodeDuration, "duration %s has no unit (want e.g. 30s, 5m, 1h30m, 2d)", n.Value)
+		return 0
+	}
 	s, ok := b.str(n, path)
 	if !ok {
 		return 0
@@ -377,14 +381,20 @@ func (b *builder) site(n *yaml.Node, path string, sc *scope, cond bool) {
 	b.sites = append(b.sites, site{node: n, path: path, raw: n.Value, scope: sc, cond: cond})
 }
 
-// suggest returns the candidate closest to s, or "" when none is close.
+// suggest returns the candidate closest to s, or "" when none is close:
+// the same word in another case, a few edits away, an abbreviation of the
+// candidate (maxAttempts for maximumAttempts) or a prefix of it
+// (parentClose for parentClosePolicy).
 func suggest(s string, candidates []string) string {
+	lower := strings.ToLower(s)
+	expanded := strings.NewReplacer("max", "maximum", "min", "minimum").Replace(lower)
 	best, bestD := "", 1<<30
 	for _, c := range candidates {
-		if strings.EqualFold(s, c) {
+		lc := strings.ToLower(c)
+		if lc == lower || lc == expanded {
 			return c
 		}
-		d := levenshtein(strings.ToLower(s), strings.ToLower(c))
+		d := min(levenshtein(lower, lc), levenshtein(expanded, lc))
 		if d < bestD {
 			best, bestD = c, d
 		}
@@ -395,6 +405,13 @@ func suggest(s string, candidates []string) string {
 	}
 	if bestD <= limit && bestD < len(s) {
 		return best
+	}
+	if len(s) >= 4 {
+		for _, c := range candidates {
+			if strings.HasPrefix(strings.ToLower(c), lower) {
+				return c
+			}
+		}
 	}
 	return ""
 }

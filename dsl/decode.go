@@ -98,7 +98,8 @@ func checkNodes(filename string, root *yaml.Node) Diagnostics {
 		ds = append(ds, Diagnostic{Pos: Pos{File: filename, Line: n.Line, Col: n.Column}, Code: code, Msg: fmt.Sprintf(format, args...)})
 	}
 	stack := []item{{root, 1}}
-	count := 0
+	count, aliases := 0, 0
+	var firstAlias *yaml.Node
 	for len(stack) > 0 && len(ds) < 100 {
 		it := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
@@ -110,7 +111,10 @@ func checkNodes(filename string, root *yaml.Node) Diagnostics {
 		}
 		switch n.Kind {
 		case yaml.AliasNode:
-			add(n, CodeYAML, "YAML aliases (*%s) are not supported: repeat the value instead", n.Value)
+			if aliases == 0 {
+				firstAlias = n
+			}
+			aliases++
 			continue
 		case yaml.ScalarNode:
 			switch n.Tag {
@@ -144,6 +148,13 @@ func checkNodes(filename string, root *yaml.Node) Diagnostics {
 		for i := len(n.Content) - 1; i >= 0; i-- {
 			stack = append(stack, item{n.Content[i], it.depth + 1})
 		}
+	}
+	if aliases > 0 {
+		msg := fmt.Sprintf("YAML aliases (*%s) are not supported: repeat the value instead", firstAlias.Value)
+		if aliases > 1 {
+			msg += fmt.Sprintf(" (%d aliases in the file)", aliases)
+		}
+		add(firstAlias, CodeYAML, "%s", msg)
 	}
 	return ds.Sort()
 }

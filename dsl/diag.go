@@ -69,7 +69,7 @@ func (d Diagnostic) String() string {
 		b.WriteString(" ")
 	}
 	if d.Path != "" {
-		b.WriteString(d.Path)
+		b.WriteString(shortPath(d.Path))
 		b.WriteString(": ")
 	}
 	if d.Severity == SeverityWarning {
@@ -118,4 +118,14 @@ func (ds Diagnostics) Sort() Diagnostics {
 		)
 	})
 	return slices.CompactFunc(ds, func(a, b Diagnostic) bool { return a == b })
+}
+
+// shortPath elides the middle of very long paths (deeply nested steps) so
+// that a diagnostic stays one readable line.
+func shortPath(p string) string {
+	const keep = 60
+	if len(p) <= 2*keep+3 {
+		return p
+	}
+	return p[:keep] + "..." + p[len(p)-keep:]
 }

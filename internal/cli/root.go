@@ -135,6 +135,7 @@ Check a definition, then run it on an embedded Temporal server:
 		newSchemaCmd(opts),
 		newVersionCmd(opts),
 		newActivitiesCmd(opts),
+		newApplyCmd(opts, nil),
 	)
 	return root
 }

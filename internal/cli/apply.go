@@ -1,0 +1,520 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/dslrun/dslrun/dsl"
+	"github.com/dslrun/dslrun/internal/expression"
+	"github.com/dslrun/dslrun/internal/validate"
+	"github.com/dslrun/dslrun/interpreter"
+	"github.com/spf13/cobra"
+	"github.com/xeipuuv/gojsonschema"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
+)
+
+type applyOptions struct {
+	*Options
+	File      string
+	Input     string
+	ID        string
+	Detach    bool
+	Worker    bool
+	TaskQueue string
+	Output    string
+	Quiet     bool
+	Connect   connectOptions
+}
+
+func newApplyCmd(opts *Options, runF func(*applyOptions) error) *cobra.Command {
+	o := &applyOptions{Options: opts}
+	o.Connect.AllowEmbedded = true
+	cmd := &cobra.Command{
+		Use:   "apply FILE",
+		Short: "Validate a workflow definition and run it",
+		Long: `Validate a workflow definition exactly as 'dslrun validate' does, then run it and
+wait for its result, showing the steps as they start and finish.
+
+With no Temporal address configured (--address, TEMPORAL_ADDRESS, or a profile),
+apply starts an embedded Temporal server and a worker in this process. With an
+address it starts the run on that cluster and, with --worker, also serves it
+from this process; otherwise workers on the task queue ('dslrun worker') run it.
+
+Ctrl-C asks Temporal to cancel the run; a second Ctrl-C stops waiting.
+Exit codes: 0 completed, 1 failed or invalid, 2 usage, 3 cancelled, 4 timed out
+or terminated.
+
+  dslrun apply examples/hello.yaml --input '{"name": "Ada"}'
+  dslrun apply order.yaml --input @order.json --id order-42 --address temporal:7233 --detach`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.File = args[0]
+			if o.Output != "text" && o.Output != "json" {
+				return usageErrorf("--output must be text or json, not %q", o.Output)
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return runApply(cmd.Context(), o)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVarP(&o.Input, "input", "i", "", "workflow input as JSON, or @file.json, or @- for standard input")
+	fs.StringVar(&o.ID, "id", "", "workflow id (default: options.id of the definition, else <name>-<random>)")
+	fs.BoolVar(&o.Detach, "detach", false, "start the run and exit without waiting (needs a server that outlives this command)")
+	fs.BoolVar(&o.Worker, "worker", false, "also run a worker in this process when using a remote server")
+	fs.StringVar(&o.TaskQueue, "task-queue", "", "task queue of the run (default: options.taskQueue of the definition, else dslrun)")
+	fs.StringVarP(&o.Output, "output", "o", "text", "output format: text or json")
+	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "do not show progress")
+	o.Connect.Flags.Register(fs)
+	o.Connect.Server.register(fs)
+	return cmd
+}
+
+func runApply(ctx context.Context, o *applyOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	r := validate.File(o.File, o.Registry)
+	if !r.Valid() {
+		for _, d := range r.Diagnostics {
+			fmt.Fprintln(o.Stderr, d.String())
+		}
+		return &exitError{code: ExitFailure, err: fmt.Errorf("%s is invalid: nothing was started", o.File)}
+	}
+	w := r.Workflow
+	input, err := readInput(o.Input, o.Stdin)
+	if err != nil {
+		return usageErrorf("--input: %v", err)
+	}
+	if err := checkInput(w, input); err != nil {
+		return &exitError{code: ExitFailure, err: err}
+	}
+	canonical, err := dsl.Normalize(w)
+	if err != nil {
+		return err
+	}
+	taskQueue := canonical.Options.TaskQueue
+	if o.TaskQueue != "" {
+		taskQueue = o.TaskQueue
+	}
+	id, err := workflowID(o.ID, w, input)
+	if err != nil {
+		return &exitError{code: ExitFailure, err: err}
+	}
+	startOpts, err := startOptions(canonical.Options, id, taskQueue)
+	if err != nil {
+		return &exitError{code: ExitFailure, err: err}
+	}
+
+	s, err := open(ctx, o.Options, o.Connect)
+	if err != nil {
+		return &exitError{code: ExitFailure, err: err}
+	}
+	defer s.Close()
+	if o.Detach && s.Embedded {
+		return usageErrorf("--detach needs a Temporal server that outlives this command: set --address or TEMPORAL_ADDRESS (for example to a 'dslrun dev' server)")
+	}
+	if s.Embedded || o.Worker {
+		wk := worker.New(s.Client, taskQueue, worker.Options{})
+		interpreter.Register(wk, interpreter.Options{Definitions: staticDefinitions{w.Name: r.Canonical}})
+		o.Registry.Attach(wk)
+		if err := wk.Start(); err != nil {
+			return &exitError{code: ExitFailure, err: fmt.Errorf("start worker: %w", err)}
+		}
+		defer wk.Stop()
+	}
+
+	env := interpreter.Envelope{Definition: r.Canonical, Hash: r.Hash}
+	run, err := s.Client.ExecuteWorkflow(ctx, startOpts, w.Name, input, env)
+	if err != nil {
+		return &exitError{code: ExitFailure, err: fmt.Errorf("start workflow: %w", err)}
+	}
+	if o.Detach {
+		return printStarted(o, run)
+	}
+	if !o.Quiet && o.Output == "text" {
+		fmt.Fprintf(o.Stderr, "started %s (workflow id %s, run id %s)\n", w.Name, run.GetID(), run.GetRunID())
+	}
+	return waitRun(ctx, o.Options, s.Client, run, o.Output, o.Quiet)
+}
+
+// waitRun waits for a run (following continue-as-new), printing progress,
+// then the result or the failure, and returns the exit status.
+func waitRun(ctx context.Context, o *Options, c client.Client, run client.WorkflowRun, output string, quiet bool) error {
+	waitCtx, stopWait := context.WithCancel(ctx)
+	defer stopWait()
+	if !quiet && output == "text" {
+		go watchProgress(waitCtx, c, run.GetID(), run.GetRunID(), o.Stderr)
+	}
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-waitCtx.Done():
+				return
+			case <-sigs:
+				n++
+				if n == 1 {
+					fmt.Fprintf(o.Stderr, "cancelling %s (press Ctrl-C again to stop waiting)\n", run.GetID())
+					cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+					if err := c.CancelWorkflow(cctx, run.GetID(), ""); err != nil {
+						fmt.Fprintf(o.Stderr, "cancel: %v\n", err)
+					}
+					cancel()
+				} else {
+					fmt.Fprintf(o.Stderr, "stopped waiting; %s goes on\n", run.GetID())
+					stopWait()
+					return
+				}
+			}
+		}
+	}()
+	var raw json.RawMessage
+	err := run.Get(waitCtx, &raw)
+	stopWait()
+	// Give the progress printer a moment to print the last events.
+	time.Sleep(50 * time.Millisecond)
+	return reportResult(o, run, raw, err, output)
+}
+
+// runResult is the -o json form of a finished run.
+type runResult struct {
+	WorkflowID string          `json:"workflowId"`
+	RunID      string          `json:"runId"`
+	Status     string          `json:"status"`
+	Result     json.RawMessage `json:"result,omitempty"`
+	Error      *jsonFailure    `json:"error,omitempty"`
+}
+
+type jsonFailure struct {
+	Message string   `json:"message"`
+	Chain   []string `json:"chain"`
+}
+
+func reportResult(o *Options, run client.WorkflowRun, raw json.RawMessage, err error, output string) error {
+	status, code := "completed", ExitOK
+	var canceled *temporal.CanceledError
+	var terminated *temporal.TerminatedError
+	var timeout *temporal.TimeoutError
+	switch {
+	case err == nil:
+	case errors.As(err, &canceled):
+		status, code = "cancelled", ExitCancelled
+	case errors.As(err, &terminated):
+		status, code = "terminated", ExitTimedOut
+	case errors.As(err, &timeout) && !hasActivityError(err):
+		status, code = "timed out", ExitTimedOut
+	case errors.Is(err, context.Canceled):
+		return &exitError{code: ExitFailure, err: fmt.Errorf("stopped waiting for %s", run.GetID())}
+	default:
+		status, code = "failed", ExitFailure
+	}
+	chain := failureChain(err)
+	if output == "json" {
+		res := runResult{WorkflowID: run.GetID(), RunID: run.GetRunID(), Status: status}
+		if len(raw) > 0 && string(raw) != "null" {
+			res.Result = raw
+		}
+		if err != nil {
+			res.Error = &jsonFailure{Message: err.Error(), Chain: chain}
+		}
+		enc := json.NewEncoder(o.Stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(res)
+		if code != ExitOK {
+			return silent(code)
+		}
+		return nil
+	}
+	if err != nil {
+		fmt.Fprintf(o.Stderr, "%s %s\n", run.GetID(), status)
+		for i, line := range chain {
+			fmt.Fprintf(o.Stderr, "%s%s\n", strings.Repeat("  ", i+1), line)
+		}
+		return silent(code)
+	}
+	writeJSON(o.Stdout, raw)
+	return nil
+}
+
+func hasActivityError(err error) bool {
+	var ae *temporal.ActivityError
+	return errors.As(err, &ae)
+}
+
+// failureChain lists the causes of err, outermost first, one line each.
+func failureChain(err error) []string {
+	var out []string
+	seen := map[string]bool{}
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		line := describeFailure(e)
+		if line == "" || seen[line] {
+			continue
+		}
+		seen[line] = true
+		out = append(out, line)
+	}
+	return out
+}
+
+func describeFailure(e error) string {
+	switch t := e.(type) {
+	case *temporal.WorkflowExecutionError:
+		return ""
+	case *temporal.ActivityError:
+		return fmt.Sprintf("activity %s failed (%s)", t.ActivityType().GetName(), strings.ToLower(strings.TrimPrefix(t.RetryState().String(), "RetryState")))
+	case *temporal.ApplicationError:
+		msg := t.Message()
+		if t.Type() != "" {
+			msg = t.Type() + ": " + msg
+		}
+		if t.NonRetryable() {
+			msg += " (non-retryable)"
+		}
+		return msg
+	case *temporal.TimeoutError:
+		return "timeout: " + strings.ToLower(strings.TrimPrefix(t.TimeoutType().String(), "TimeoutType"))
+	case *temporal.CanceledError:
+		return "cancelled"
+	case *temporal.ChildWorkflowExecutionError:
+		return "child workflow failed"
+	}
+	return firstLine(e.Error())
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func writeJSON(w io.Writer, raw json.RawMessage) {
+	if len(raw) == 0 {
+		raw = json.RawMessage("null")
+	}
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, raw, "", "  "); err != nil {
+		w.Write(raw)
+		fmt.Fprintln(w)
+		return
+	}
+	buf.WriteByte('\n')
+	w.Write(buf.Bytes())
+}
+
+func printStarted(o *applyOptions, run client.WorkflowRun) error {
+	if o.Output == "json" {
+		enc := json.NewEncoder(o.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(map[string]string{"workflowId": run.GetID(), "runId": run.GetRunID(), "status": "running"})
+	}
+	fmt.Fprintf(o.Stdout, "started workflow id %s, run id %s\n", run.GetID(), run.GetRunID())
+	return nil
+}
+
+// readInput reads --input: JSON text, @file, or @- for stdin. No input is
+// null.
+func readInput(arg string, stdin io.Reader) (any, error) {
+	if arg == "" {
+		return nil, nil
+	}
+	data := []byte(arg)
+	if strings.HasPrefix(arg, "@") {
+		var err error
+		if arg == "@-" {
+			data, err = io.ReadAll(stdin)
+		} else {
+			data, err = os.ReadFile(arg[1:])
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("not valid JSON: %v", err)
+	}
+	if dec.More() {
+		return nil, errors.New("not valid JSON: more than one value")
+	}
+	return expression.Normalize(v)
+}
+
+// checkInput checks the input against the definition's input schema before
+// anything starts.
+func checkInput(w *dsl.Workflow, input any) error {
+	if w.Input == nil {
+		return nil
+	}
+	schemaJSON, err := json.Marshal(w.Input)
+	if err != nil {
+		return err
+	}
+	doc := input
+	if doc == nil {
+		doc = map[string]any{}
+	}
+	res, err := gojsonschema.Validate(gojsonschema.NewBytesLoader(schemaJSON), gojsonschema.NewGoLoader(doc))
+	if err != nil {
+		return fmt.Errorf("check input: %w", err)
+	}
+	if res.Valid() {
+		return nil
+	}
+	var lines []string
+	for _, e := range res.Errors() {
+		field := strings.TrimPrefix(e.Field(), "(root)")
+		field = strings.TrimPrefix(field, ".")
+		if field == "" {
+			field = "input"
+		} else {
+			field = "input." + field
+		}
+		lines = append(lines, fmt.Sprintf("  %s: %s", field, strings.ToLower(e.Description()[:1])+e.Description()[1:]))
+	}
+	return fmt.Errorf("input does not match the input schema of %s; nothing was started:\n%s", w.Name, strings.Join(lines, "\n"))
+}
+
+// workflowID picks the run's workflow id: the flag, else the definition's
+// options.id evaluated over the input, else <name>-<random>.
+func workflowID(flag string, w *dsl.Workflow, input any) (string, error) {
+	if flag != "" {
+		return flag, nil
+	}
+	if w.Options != nil && w.Options.ID != "" {
+		t, err := expression.Parse(w.Options.ID)
+		if err != nil {
+			return "", fmt.Errorf("options.id: %v", err)
+		}
+		v, err := t.Eval(map[string]any{"input": input})
+		if err != nil {
+			return "", fmt.Errorf("options.id: %v", err)
+		}
+		id := fmt.Sprint(v)
+		if strings.TrimSpace(id) == "" {
+			return "", errors.New("options.id evaluated to an empty id")
+		}
+		return id, nil
+	}
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return w.Name + "-" + hex.EncodeToString(b[:]), nil
+}
+
+// startOptions maps the definition's options onto the SDK's.
+func startOptions(o *dsl.WorkflowOptions, id, taskQueue string) (client.StartWorkflowOptions, error) {
+	so := client.StartWorkflowOptions{
+		ID:                       id,
+		TaskQueue:                taskQueue,
+		WorkflowExecutionTimeout: time.Duration(o.ExecutionTimeout),
+		WorkflowRunTimeout:       time.Duration(o.RunTimeout),
+		WorkflowTaskTimeout:      time.Duration(o.TaskTimeout),
+		CronSchedule:             o.Cron,
+		StartDelay:               time.Duration(o.StartDelay),
+		Memo:                     o.Memo,
+		RetryPolicy:              retryPolicy(o.Retry),
+	}
+	switch o.IDReusePolicy {
+	case "allowDuplicate":
+		so.WorkflowIDReusePolicy = enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
+	case "allowDuplicateFailedOnly":
+		so.WorkflowIDReusePolicy = enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY
+	case "rejectDuplicate":
+		so.WorkflowIDReusePolicy = enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE
+	case "terminateIfRunning":
+		so.WorkflowIDReusePolicy = enumspb.WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING
+	}
+	switch o.IDConflictPolicy {
+	case "fail":
+		so.WorkflowIDConflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL
+	case "useExisting":
+		so.WorkflowIDConflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING
+	case "terminateExisting":
+		so.WorkflowIDConflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING
+	}
+	if len(o.SearchAttributes) > 0 {
+		sa, err := searchAttributes(o.SearchAttributes)
+		if err != nil {
+			return so, err
+		}
+		so.TypedSearchAttributes = sa
+	}
+	return so, nil
+}
+
+func retryPolicy(r *dsl.RetryPolicy) *temporal.RetryPolicy {
+	if r == nil {
+		return nil
+	}
+	return &temporal.RetryPolicy{
+		InitialInterval:        time.Duration(r.InitialInterval),
+		BackoffCoefficient:     r.BackoffCoefficient,
+		MaximumInterval:        time.Duration(r.MaximumInterval),
+		MaximumAttempts:        int32(r.MaximumAttempts),
+		NonRetryableErrorTypes: r.NonRetryableErrorTypes,
+	}
+}
+
+// searchAttributes types the definition's search attributes by their Go
+// values: strings are keywords, integers ints, numbers doubles, booleans
+// bools, lists of strings keyword lists.
+func searchAttributes(m map[string]any) (temporal.SearchAttributes, error) {
+	var updates []temporal.SearchAttributeUpdate
+	for _, k := range dsl.SortedKeys(m) {
+		switch v := m[k].(type) {
+		case string:
+			updates = append(updates, temporal.NewSearchAttributeKeyKeyword(k).ValueSet(v))
+		case int:
+			updates = append(updates, temporal.NewSearchAttributeKeyInt64(k).ValueSet(int64(v)))
+		case float64:
+			updates = append(updates, temporal.NewSearchAttributeKeyFloat64(k).ValueSet(v))
+		case bool:
+			updates = append(updates, temporal.NewSearchAttributeKeyBool(k).ValueSet(v))
+		case []any:
+			var ss []string
+			for _, e := range v {
+				s, ok := e.(string)
+				if !ok {
+					return temporal.SearchAttributes{}, fmt.Errorf("options.searchAttributes.%s: lists must hold strings", k)
+				}
+				ss = append(ss, s)
+			}
+			updates = append(updates, temporal.NewSearchAttributeKeyKeywordList(k).ValueSet(ss))
+		default:
+			return temporal.SearchAttributes{}, fmt.Errorf("options.searchAttributes.%s: unsupported value %v", k, v)
+		}
+	}
+	return temporal.NewSearchAttributes(updates...), nil
+}
+
+// staticDefinitions serves canonical definitions from memory by name.
+type staticDefinitions map[string][]byte
+
+// Lookup implements interpreter.Definitions.
+func (d staticDefinitions) Lookup(name string) ([]byte, bool) {
+	b, ok := d[name]
+	return b, ok
+}
+
+var _ interpreter.Definitions = staticDefinitions(nil)

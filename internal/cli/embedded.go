@@ -1,0 +1,20 @@
+//go:build !noserver
+
+package cli
+
+import (
+	"context"
+
+	"github.com/dslrun/dslrun/internal/devserver"
+)
+
+// startEmbedded starts the in-process Temporal server.
+func startEmbedded(ctx context.Context, o embeddedOptions) (*embeddedServer, error) {
+	srv, err := devserver.Start(ctx, devserver.Options{
+		DBFile: o.DBFile, Namespace: o.Namespace, UIPort: o.UIPort, LogLevel: o.LogLevel, LogWriter: o.LogWriter,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &embeddedServer{Address: srv.FrontendAddress(), UIAddress: srv.UIAddress(), Stop: srv.Stop}, nil
+}

@@ -1,0 +1,151 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/dslrun/dslrun/internal/connect"
+	"github.com/spf13/pflag"
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+)
+
+// serverFlags are the flags of commands that may start the embedded
+// server.
+type serverFlags struct {
+	DBFile   string
+	LogFile  string
+	LogLevel string
+}
+
+func (f *serverFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.DBFile, "db-file", "", "SQLite file of the embedded server, so that runs survive a restart (default: in memory)")
+	fs.StringVar(&f.LogFile, "log-file", "", "write server and worker logs to this file (default: discarded)")
+	fs.StringVar(&f.LogLevel, "log-level", "warn", "level of server and worker logs: debug, info, warn or error")
+}
+
+// session is a connected client, with the embedded server behind it when
+// one was started.
+type session struct {
+	Client    client.Client
+	Embedded  bool
+	Address   string
+	Namespace string
+	UIAddress string
+	logOut    io.Writer
+	closers   []func() error
+}
+
+// Close stops what the session started, last first.
+func (s *session) Close() error {
+	var first error
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		if err := s.closers[i](); err != nil && first == nil {
+			first = err
+		}
+	}
+	s.closers = nil
+	return first
+}
+
+// connectOptions say how to reach Temporal for a command.
+type connectOptions struct {
+	Flags  connect.Flags
+	Server serverFlags
+	UIPort int
+	// AllowEmbedded is false for commands that only make sense against a
+	// server that outlives them (signal, query, ...).
+	AllowEmbedded bool
+}
+
+// open resolves the connection settings and dials Temporal, starting the
+// embedded server first when no address is configured.
+func open(ctx context.Context, opts *Options, co connectOptions) (*session, error) {
+	settings, err := connect.Resolve(co.Flags, opts.LookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	s := &session{Embedded: settings.Embedded}
+	logOut, closeLog, err := openLog(co.Server.LogFile)
+	if err != nil {
+		return nil, err
+	}
+	s.logOut = logOut
+	s.closers = append(s.closers, closeLog)
+	copts := settings.Options
+	if settings.Embedded {
+		if !co.AllowEmbedded {
+			s.Close()
+			return nil, fmt.Errorf("no Temporal address is configured: set --address or TEMPORAL_ADDRESS (or a profile) to reach a running server, e.g. the one `dslrun dev` starts")
+		}
+		ns := copts.Namespace
+		if ns == "" {
+			ns = "default"
+		}
+		srv, err := startEmbedded(ctx, embeddedOptions{
+			DBFile: co.Server.DBFile, Namespace: ns, UIPort: co.UIPort, LogLevel: co.Server.LogLevel, LogWriter: logOut,
+		})
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		s.closers = append(s.closers, srv.Stop)
+		copts.HostPort = srv.Address
+		copts.Namespace = ns
+		s.UIAddress = srv.UIAddress
+	}
+	copts.Logger = newSDKLogger(logOut, co.Server.LogLevel)
+	c, err := client.DialContext(ctx, copts)
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("connect to Temporal at %s: %w", copts.HostPort, err)
+	}
+	s.closers = append(s.closers, func() error { c.Close(); return nil })
+	s.Client, s.Address, s.Namespace = c, copts.HostPort, copts.Namespace
+	if s.Namespace == "" {
+		s.Namespace = "default"
+	}
+	return s, nil
+}
+
+func openLog(path string) (io.Writer, func() error, error) {
+	if path == "" {
+		return io.Discard, func() error { return nil }, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, nil, err
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, f.Close, nil
+}
+
+func newSDKLogger(w io.Writer, level string) tlog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelWarn
+	}
+	return tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})))
+}
+
+// embeddedOptions configure the embedded server.
+type embeddedOptions struct {
+	DBFile    string
+	Namespace string
+	UIPort    int
+	LogLevel  string
+	LogWriter io.Writer
+}
+
+// embeddedServer is a started embedded server.
+type embeddedServer struct {
+	Address   string
+	UIAddress string
+	Stop      func() error
+}
