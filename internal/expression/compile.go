@@ -86,24 +86,37 @@ func (p *Program) References() []Ref { return slices.Clone(p.refs) }
 // Errors are *Error values positioned within src. Programs are cached by
 // source and variables.
 func Compile(src string, vars []string) (*Program, error) {
-	names := slices.Clone(vars)
-	slices.Sort(names)
-	names = slices.Compact(names)
-	for _, n := range names {
-		if !utils.IsValidIdentifier(n) || n == "$env" {
-			return nil, fmt.Errorf("invalid variable name %q", n)
-		}
+	names := vars
+	if !sortedUnique(names) {
+		names = slices.Clone(vars)
+		slices.Sort(names)
+		names = slices.Compact(names)
 	}
 	key := src + "\x00" + strings.Join(names, "\x00")
 	if p := programs.get(key); p != nil {
 		return p, nil
 	}
+	for _, n := range names {
+		if !utils.IsValidIdentifier(n) || n == "$env" {
+			return nil, fmt.Errorf("invalid variable name %q", n)
+		}
+	}
+	names = slices.Clone(names)
 	p, err := compile(src, names)
 	if err != nil {
 		return nil, err
 	}
 	programs.put(key, p)
 	return p, nil
+}
+
+func sortedUnique(s []string) bool {
+	for i := 1; i < len(s); i++ {
+		if s[i-1] >= s[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func compile(src string, vars []string) (p *Program, err error) {

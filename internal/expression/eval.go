@@ -44,7 +44,10 @@ func (p *Program) normalizeResult(v any, b *budget) (any, error) {
 	if err != nil {
 		var le *LimitError
 		if errors.As(err, &le) {
-			return nil, err
+			cp := *le
+			cp.Offset = firstToken(p.src)
+			cp.Line, cp.Col = lineCol(p.src, cp.Offset)
+			return nil, &cp
 		}
 		return nil, errorAtByte(p.src, firstToken(p.src), "invalid result: "+err.Error())
 	}

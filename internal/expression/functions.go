@@ -373,7 +373,9 @@ func fnFromJSON(b *budget, args []any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := b.chargeBytes(len(s)); err != nil {
+	// Decoding is slow and allocates for every element: half a step per
+	// byte, on top of a step per value for the normalisation.
+	if err := b.charge(1 + len(s)/2); err != nil {
 		return nil, err
 	}
 	dec := json.NewDecoder(strings.NewReader(s))
@@ -432,14 +434,15 @@ func fnString(b *budget, args []any) (any, error) {
 }
 
 // mapLister makes keys, values and toPairs, which list a map in sorted key
-// order rather than Go's random map order.
+// order rather than Go's random map order. Sorting costs n·log2(n) steps.
 func mapLister(item func(k, v reflect.Value) any) func(*budget, []any) (any, error) {
 	return func(b *budget, args []any) (any, error) {
 		m := reflect.ValueOf(args[0])
 		if m.Kind() != reflect.Map {
 			return nil, fmt.Errorf("cannot list the entries of %s (expected map)", typeName(args[0]))
 		}
-		if err := b.charge(1 + m.Len()); err != nil {
+		n := m.Len()
+		if err := b.charge(1 + n*bits.Len(uint(n))); err != nil {
 			return nil, err
 		}
 		keys := sortedKeys(m)
@@ -602,10 +605,10 @@ func validateIdentity(args []reflect.Type) (reflect.Type, error) {
 	return args[0], nil
 }
 
-// fnChargeCall is §charge(§budget, x, mode, factor): it charges the size of
-// x and returns x.
+// fnChargeCall is §charge(§budget, x, mode + factor<<3): it charges the
+// size of x and returns x.
 func fnChargeCall(b *budget, args []any) (any, error) {
-	x, mode, factor := args[0], args[1].(int), args[2].(int)
+	x, mode, factor := args[0], args[1].(int)&7, args[1].(int)>>3
 	if mode == chargeResult {
 		if s, ok := x.(string); ok {
 			return x, b.reserve(len(s))
@@ -676,6 +679,14 @@ func fnRangeCall(b *budget, args []any) (any, error) {
 	return out, nil
 }
 
+// matchFactor is the steps per bytesPerStep bytes of text that matching a
+// pattern of n bytes costs. Go's regexp guarantees linear time, but its
+// automaton can be as slow as about 10 MB/s: a step per byte, more for long
+// patterns.
+func matchFactor(n int) int {
+	return bytesPerStep * (1 + n/16)
+}
+
 // maxPattern is the longest regular expression matches accepts when the
 // pattern is not a constant.
 const maxPattern = 4096
@@ -693,12 +704,12 @@ func fnMatchesCall(b *budget, args []any) (any, error) {
 	if len(pattern) > maxPattern {
 		return nil, fmt.Errorf("regular expression is too long (%d bytes, the limit is %d)", len(pattern), maxPattern)
 	}
-	k := 1 + len(pattern)/16
+	k := matchFactor(len(pattern))
 	n := 1 + len(s)/bytesPerStep
 	if n > (MaxSteps+1)/k {
 		return nil, b.charge(MaxSteps + 1)
 	}
-	if err := b.charge(k * (n + 1)); err != nil {
+	if err := b.charge(k*n + len(pattern)); err != nil {
 		return nil, err
 	}
 	re, err := regexp.Compile(pattern)

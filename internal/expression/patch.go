@@ -161,7 +161,7 @@ func patchBinary(node *ast.Node, n *ast.BinaryNode) {
 			if _, err := regexp.Compile(s.Value); err == nil {
 				// A constant pattern is compiled once by expr; matching
 				// costs about the text's size times the pattern's.
-				charge(&n.Left, chargeString, 1+len(s.Value)/16)
+				charge(&n.Left, chargeString, matchFactor(len(s.Value)))
 			}
 			return
 		}
@@ -186,8 +186,10 @@ func maybe(t reflect.Type, k reflect.Kind) bool {
 	return t.Kind() == k
 }
 
-// charge wraps *node in §charge(§budget, node, mode, factor), unless the
-// node is a literal or of a type whose values are all small.
+// charge wraps *node in §charge(§budget, node, mode + factor<<3), unless
+// the node is a literal or of a type whose values are all small. (Mode and
+// factor share an argument so that the call takes expr's fast path for
+// three arguments.)
 func charge(node *ast.Node, mode, factor int) {
 	n := *node
 	if cheap(n) {
@@ -201,7 +203,7 @@ func charge(node *ast.Node, mode, factor int) {
 		}
 	}
 	loc := n.Location()
-	replace(node, hiddenCall(fnCharge, loc, n, intNode(mode, loc), intNode(factor, loc)))
+	replace(node, hiddenCall(fnCharge, loc, n, intNode(mode|factor<<3, loc)))
 }
 
 // cheap reports whether n is a literal, whose size is bounded by the size of

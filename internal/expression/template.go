@@ -217,6 +217,7 @@ func (t *Template) Eval(vars map[string]any) (any, error) {
 	for k := range vars {
 		names = append(names, k)
 	}
+	slices.Sort(names)
 	b := &budget{}
 	if t.whole {
 		for _, p := range t.parts {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -414,8 +415,28 @@ func (c *sizer) size(v any, depth int) error {
 // then booleans, numbers, strings, and other keys by their printed form.
 func sortedKeys(m reflect.Value) []reflect.Value {
 	keys := m.MapKeys()
-	sort.Slice(keys, func(i, j int) bool { return compareKeys(keys[i].Interface(), keys[j].Interface()) < 0 })
+	if m.Type().Key().Kind() == reflect.String {
+		slices.SortFunc(keys, func(a, b reflect.Value) int { return strings.Compare(a.String(), b.String()) })
+		return keys
+	}
+	ifaces := make([]any, len(keys))
+	for i, k := range keys {
+		ifaces[i] = k.Interface()
+	}
+	sort.Sort(keySorter{keys, ifaces})
 	return keys
+}
+
+type keySorter struct {
+	keys   []reflect.Value
+	ifaces []any
+}
+
+func (s keySorter) Len() int           { return len(s.keys) }
+func (s keySorter) Less(i, j int) bool { return compareKeys(s.ifaces[i], s.ifaces[j]) < 0 }
+func (s keySorter) Swap(i, j int) {
+	s.keys[i], s.keys[j] = s.keys[j], s.keys[i]
+	s.ifaces[i], s.ifaces[j] = s.ifaces[j], s.ifaces[i]
 }
 
 func compareKeys(a, b any) int {
