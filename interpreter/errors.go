@@ -159,9 +159,10 @@ func limitFailure(path, msg string) *failure {
 }
 
 // errorFailure attributes err, returned by Temporal for the step at path,
-// to that step. what names the operation; maxAttempts is the step's retry
-// limit (0 when unknown), used to report the attempt that failed last.
-func errorFailure(path, what, activity string, err error, maxAttempts int32) *failure {
+// to that step. what names the operation; retry is the step's retry policy
+// (nil when none or unknown), used to tell whether the failure was final
+// and which attempt failed last.
+func errorFailure(path, what, activity string, err error, retry *temporal.RetryPolicy) *failure {
 	f := &failure{path: path, what: what, activity: activity, cause: err}
 	inActivity, inChild := false, false
 	var retryState enumspb.RetryState
@@ -220,11 +221,17 @@ func errorFailure(path, what, activity string, err error, maxAttempts int32) *fa
 		f.typ, f.message = ErrorType, err.Error()
 		add(ErrorType)
 	}
-	if retryState == enumspb.RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED && maxAttempts > 0 {
-		f.attempt = int(maxAttempts)
-	}
-	if retryState == enumspb.RETRY_STATE_NON_RETRYABLE_FAILURE {
+	if retryState == enumspb.RETRY_STATE_NON_RETRYABLE_FAILURE ||
+		(retry != nil && slices.Contains(retry.NonRetryableErrorTypes, f.typ)) {
 		f.nonRetryable = true
+	}
+	// The server reports why retries stopped; the test environment does
+	// not, and then a retryable failure that is not a timeout can only
+	// mean that the attempts ran out.
+	outOfAttempts := retryState == enumspb.RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED ||
+		(retryState == enumspb.RETRY_STATE_UNSPECIFIED && !f.nonRetryable && !slices.Contains(f.types, TimeoutType) && !slices.Contains(f.types, CanceledType))
+	if retry != nil && retry.MaximumAttempts > 0 && outOfAttempts && (inActivity || inChild) {
+		f.attempt = int(retry.MaximumAttempts)
 	}
 	return f
 }

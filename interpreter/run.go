@@ -312,7 +312,7 @@ func (r *runner) waitHandlers(ctx workflow.Context) error {
 // failure to it.
 func (r *runner) exec(ctx workflow.Context, sc *scope, n *node) (any, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, errorFailure(n.path, "", "", err, 0)
+		return nil, errorFailure(n.path, "", "", err, nil)
 	}
 	r.busy++
 	if r.busy > maxBusySteps {
@@ -329,7 +329,7 @@ func (r *runner) exec(ctx workflow.Context, sc *scope, n *node) (any, error) {
 		}
 		var f *failure
 		if !errors.As(err, &f) {
-			f = errorFailure(n.path, "", "", err, 0)
+			f = errorFailure(n.path, "", "", err, nil)
 			err = f
 		}
 		if n.id != "" {

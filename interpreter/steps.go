@@ -7,7 +7,6 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/dslrun/dslrun/dsl"
@@ -139,16 +138,9 @@ func (r *runner) activity(ctx workflow.Context, e *env, n *node) (any, error) {
 	}
 	res, err := r.result(ctx, fut)
 	if err != nil {
-		return nil, errorFailure(n.path, fmt.Sprintf("activity %q", name), name, err, maxAttempts(a.retry))
+		return nil, errorFailure(n.path, fmt.Sprintf("activity %q", name), name, err, a.retry)
 	}
 	return res, nil
-}
-
-func maxAttempts(p *temporal.RetryPolicy) int32 {
-	if p == nil {
-		return 0
-	}
-	return p.MaximumAttempts
 }
 
 // result waits for a future and decodes its value into the value model.
@@ -271,7 +263,7 @@ func (r *runner) forEach(ctx workflow.Context, e *env, sc *scope, n *node) (any,
 	for i := range items {
 		if inFlight >= f.concurrency {
 			if err := workflow.Await(ctx, func() bool { return inFlight < f.concurrency || first != nil }); err != nil && first == nil {
-				first = errorFailure(n.path, "", "", err, 0)
+				first = errorFailure(n.path, "", "", err, nil)
 			}
 			r.waited()
 		}
@@ -370,7 +362,7 @@ func (r *runner) timer(ctx workflow.Context, n *node, d time.Duration) error {
 	err := workflow.NewTimerWithOptions(ctx, d, workflow.TimerOptions{Summary: n.summary}).Get(ctx, nil)
 	r.waited()
 	if err != nil {
-		return errorFailure(n.path, "", "", err, 0)
+		return errorFailure(n.path, "", "", err, nil)
 	}
 	return nil
 }
@@ -404,7 +396,7 @@ func (r *runner) await(ctx workflow.Context, e *env, n *node) (any, error) {
 		return nil, exprFailure(n.path, "await", cerr)
 	}
 	if err != nil {
-		return nil, errorFailure(n.path, "", "", err, 0)
+		return nil, errorFailure(n.path, "", "", err, nil)
 	}
 	return ok, nil
 }
@@ -469,14 +461,14 @@ func (r *runner) childWorkflow(ctx workflow.Context, e *env, n *node) (any, erro
 	err = fut.GetChildWorkflowExecution().Get(ctx, &exec)
 	r.waited()
 	if err != nil {
-		return nil, errorFailure(n.path, what, wfType, err, 0)
+		return nil, errorFailure(n.path, what, wfType, err, nil)
 	}
 	if !c.spec.Wait {
 		return map[string]any{"workflowId": exec.ID, "runId": exec.RunID}, nil
 	}
 	res, err := r.result(ctx, fut)
 	if err != nil {
-		return nil, errorFailure(n.path, what, wfType, err, maxAttempts(c.retry))
+		return nil, errorFailure(n.path, what, wfType, err, c.retry)
 	}
 	return res, nil
 }
@@ -502,7 +494,7 @@ func (r *runner) signalWorkflow(ctx workflow.Context, e *env, n *node) (any, err
 	err = workflow.SignalExternalWorkflow(ctx, id, text(runv), s.name, with).Get(ctx, nil)
 	r.waited()
 	if err != nil {
-		return nil, errorFailure(n.path, fmt.Sprintf("signal %q to workflow %q", s.name, id), "", err, 0)
+		return nil, errorFailure(n.path, fmt.Sprintf("signal %q to workflow %q", s.name, id), "", err, nil)
 	}
 	return nil, nil
 }

@@ -1,0 +1,76 @@
+package interpreter
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/worker"
+
+	"github.com/dslrun/dslrun/internal/expression"
+)
+
+// Hostile expressions must fail the run with an expression error: not
+// crash the worker, not stall past the deadlock detector, not fail the
+// workflow task over and over.
+func TestHostileExpressionsFailTheRun(t *testing.T) {
+	tests := []struct {
+		name string
+		expr string
+	}{
+		{"doubling reduce", `reduce(1..40, #acc + #acc, "ab")`},
+		{"nested repeat", `repeat(repeat("abcdefgh", 100000), 100000)`},
+		{"self replace", `replace(replace(replace(repeat("a", 1000), "a", repeat("a", 1000)), "a", repeat("a", 1000)), "a", "aa")`},
+		{"nested sums", `sum(1..400, sum(1..400, sum(1..400, #)))`},
+		{"huge range", `len(1..1000000000)`},
+		{"toJSON of a large map", `len(toJSON(map(1..100000, repeat("x", 1000))))`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			def := `
+dsl: v1
+name: hostile
+steps:
+  - try:
+      - set:
+          x: '${ ` + tt.expr + ` }'
+    catch:
+      - do: [{set: {caught: true}}]
+    finally:
+      - set: {cleaned: true}
+`
+			start := time.Now()
+			h := newHarness(t)
+			if raceEnabled {
+				// An expression that spends its whole operation budget takes
+				// about 0.2 s; the race detector makes that more than the
+				// deadlock detector's 1 s.
+				h.env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: 20 * time.Second})
+			}
+			h.run(def, nil)
+			app := h.wantFailure(ExpressionErrorType, "steps[0].try[0]: set.x: expression")
+			if !app.NonRetryable() {
+				t.Error("expression error is retryable")
+			}
+			if d := time.Since(start); d > 30*time.Second {
+				t.Errorf("took %v", d)
+			}
+			if !strings.Contains(app.Error(), "exceeded") && !strings.Contains(app.Error(), "limit") {
+				t.Errorf("error %q does not name the limit", app.Error())
+			}
+		})
+	}
+}
+
+func TestLimitErrorIsKeptAsCause(t *testing.T) {
+	v, err := compileValue(`${ reduce(1..40, #acc + #acc, "ab") }`, rootVars)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = v.eval(map[string]any{"input": nil, "state": map[string]any{}, "steps": map[string]any{}, "workflow": map[string]any{}})
+	var le *expression.LimitError
+	if !errors.As(err, &le) {
+		t.Fatalf("error %v (%T), want a *expression.LimitError inside", err, err)
+	}
+}

@@ -1,0 +1,135 @@
+package interpreter
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	commonpb "go.temporal.io/api/common/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"google.golang.org/protobuf/proto"
+)
+
+// historiesDir holds histories of real runs (recorded from the embedded
+// server), replayed on every test run.
+const historiesDir = "testdata/histories"
+
+func loadHistory(t *testing.T, path string) *historypb.History {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	h, err := client.HistoryFromJSON(f, client.HistoryJSONOptions{})
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return h
+}
+
+func replay(h *historypb.History) error {
+	r := worker.NewWorkflowReplayer()
+	Register(r, Options{})
+	return r.ReplayWorkflowHistory(nil, h)
+}
+
+// TestReplayHistories replays every recorded history with a replayer that
+// has no definitions and no activities: the definition must come from the
+// history itself.
+func TestReplayHistories(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(historiesDir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Logf("no histories in %s yet", historiesDir)
+	}
+	for _, path := range files {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			if err := replay(loadHistory(t, path)); err != nil {
+				t.Fatalf("replay: %v", err)
+			}
+		})
+	}
+}
+
+// TestReplayDetectsReorderedDefinition is the control: the same history
+// with its definition's first top-level step moved to the end must fail to
+// replay, which proves that replay really follows the recorded definition.
+func TestReplayDetectsReorderedDefinition(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(historiesDir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range files {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			h := proto.Clone(loadHistory(t, path)).(*historypb.History)
+			if !reorderDefinition(t, h) {
+				t.Skip("the definition's first two steps do not differ in kind or activity: reordering proves nothing")
+			}
+			if err := replay(h); err == nil {
+				t.Fatal("replay of a reordered definition succeeded")
+			}
+		})
+	}
+}
+
+// reorderDefinition rotates the top-level steps of the definition recorded
+// in h, in the start event's envelope or in the side-effect marker. It
+// reports whether the first two steps differ visibly.
+func reorderDefinition(t *testing.T, h *historypb.History) bool {
+	t.Helper()
+	changed := false
+	for _, e := range h.GetEvents() {
+		var p *commonpb.Payload
+		if a := e.GetWorkflowExecutionStartedEventAttributes(); a != nil && len(a.GetInput().GetPayloads()) > 1 {
+			p = a.GetInput().GetPayloads()[1]
+		}
+		if a := e.GetMarkerRecordedEventAttributes(); a != nil && a.GetMarkerName() == "SideEffect" {
+			if ps := a.GetDetails()["data"].GetPayloads(); len(ps) > 0 {
+				p = ps[0]
+			}
+		}
+		if p == nil {
+			continue
+		}
+		var doc map[string]any
+		dec := json.NewDecoder(bytes.NewReader(p.GetData()))
+		dec.UseNumber()
+		if dec.Decode(&doc) != nil {
+			continue
+		}
+		def, _ := doc["definition"].(map[string]any)
+		steps, _ := def["steps"].([]any)
+		if len(steps) < 2 || !differ(steps[0], steps[1]) {
+			continue
+		}
+		def["steps"] = append(steps[1:], steps[0])
+		delete(doc, "hash")
+		b, err := json.Marshal(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Data = b
+		changed = true
+	}
+	return changed
+}
+
+// differ reports whether two canonical steps issue different first
+// commands: different kinds, or activities of different names.
+func differ(a, b any) bool {
+	sa, _ := a.(map[string]any)
+	sb, _ := b.(map[string]any)
+	if sa["kind"] != sb["kind"] {
+		return true
+	}
+	aa, _ := sa["activity"].(map[string]any)
+	ab, _ := sb["activity"].(map[string]any)
+	return aa != nil && ab != nil && aa["name"] != ab["name"]
+}

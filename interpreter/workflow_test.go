@@ -1,0 +1,315 @@
+package interpreter
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/dslrun/dslrun/dsl"
+)
+
+// library is a Definitions for tests: YAML definitions by name.
+func library(t *testing.T, defs ...string) Definitions {
+	t.Helper()
+	m := map[string][]byte{}
+	for _, src := range defs {
+		c := canonical(t, src)
+		w, err := dsl.Unmarshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m[w.Name] = c
+	}
+	return DefinitionsFunc(func(name string) ([]byte, bool) {
+		b, ok := m[name]
+		return b, ok
+	})
+}
+
+const greetDef = `
+dsl: v1
+name: greet
+input:
+  type: object
+  required: [name]
+  properties:
+    name: {type: string}
+steps:
+  - id: hello
+    activity: ${ "greet_" + input.lang }
+    with: ${ input.name }
+output: ${ steps.hello.result }
+`
+
+func TestStartedByNameWithInputOnly(t *testing.T) {
+	h := newHarness(t, Options{Definitions: library(t, greetDef)})
+	h.activity("greet_en", func(_ context.Context, n string) (string, error) { return "hello " + n, nil })
+	h.activity("greet_fr", func(_ context.Context, n string) (string, error) { return "bonjour " + n, nil })
+	h.env.ExecuteWorkflow("greet", map[string]any{"name": "Ada", "lang": "fr"})
+	wantEqual(t, h.result(), "bonjour Ada")
+}
+
+func TestDefinitionErrors(t *testing.T) {
+	good := canonical(t, greetDef)
+	tests := []struct {
+		name  string
+		start func(h *harness)
+		want  string
+	}{
+		{"unknown name", func(h *harness) { h.env.ExecuteWorkflow("nope", nil) }, `no definition named "nope"`},
+		{"no source", func(h *harness) { h.env.ExecuteWorkflow(WorkflowType, nil) }, "needs the definition"},
+		{"hash mismatch", func(h *harness) {
+			h.env.ExecuteWorkflow(WorkflowType, map[string]any{"name": "x"}, &Envelope{Definition: good, Hash: "0000"})
+		}, "does not match its hash"},
+		{"type mismatch", func(h *harness) {
+			h.env.ExecuteWorkflow("other", map[string]any{"name": "x"}, &Envelope{Definition: good})
+		}, `workflow type "other" cannot run definition "greet"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, Options{Definitions: library(t, greetDef)})
+			tt.start(h)
+			app := h.wantFailure(DefinitionErrorType, tt.want)
+			if !app.NonRetryable() {
+				t.Error("definition error is retryable")
+			}
+		})
+	}
+}
+
+func TestInputSchemaChecked(t *testing.T) {
+	h := newHarness(t, Options{Definitions: library(t, greetDef)})
+	h.env.ExecuteWorkflow("greet", map[string]any{"lang": "en"})
+	h.wantFailure(InputErrorType, "name is required")
+}
+
+func TestLocalActivity(t *testing.T) {
+	const def = `
+dsl: v1
+name: local
+steps:
+  - id: l
+    activity: add
+    local: true
+    startToCloseTimeout: 5s
+    with: {a: 1, b: 2}
+output: ${ steps.l.result }
+`
+	h := newHarness(t)
+	h.activity("add", addActivity)
+	h.run(def, nil)
+	wantEqual(t, h.result(), 3)
+}
+
+const parentDef = `
+dsl: v1
+name: parent
+steps:
+  - id: kid
+    child:
+      workflow: greet
+      id: ${ "greet-" + input.name }
+      with: ${ input }
+  - id: detached
+    child:
+      workflow: greet
+      id: detached-1
+      wait: false
+      parentClosePolicy: abandon
+      with: {name: Bob, lang: en}
+output: '${ {kid: steps.kid.result, detached: steps.detached.result.workflowId} }'
+`
+
+func TestChildWorkflow(t *testing.T) {
+	h := newHarness(t, Options{Definitions: library(t, greetDef, parentDef)})
+	h.activity("greet_en", func(_ context.Context, n string) (string, error) { return "hello " + n, nil })
+	h.env.ExecuteWorkflow("parent", map[string]any{"name": "Ada", "lang": "en"})
+	wantEqual(t, h.result(), map[string]any{"kid": "hello Ada", "detached": "detached-1"})
+}
+
+func TestChildFailureCaughtByOriginalType(t *testing.T) {
+	const failing = `
+dsl: v1
+name: failing-child
+steps:
+  - activity: charge
+    retry: {maximumAttempts: 1}
+`
+	const parent = `
+dsl: v1
+name: catching-parent
+steps:
+  - try:
+      - child: {workflow: failing-child}
+    catch:
+      - types: [PaymentDeclined]
+        do:
+          - return: ${ error.type + " in " + error.activity }
+`
+	h := newHarness(t, Options{Definitions: library(t, failing, parent)})
+	h.activity("charge", func(context.Context) error {
+		return temporal.NewApplicationError("declined", "PaymentDeclined")
+	})
+	h.env.ExecuteWorkflow("catching-parent", nil)
+	wantEqual(t, h.result(), "PaymentDeclined in failing-child")
+}
+
+func TestSignalWorkflow(t *testing.T) {
+	const def = `
+dsl: v1
+name: signaller
+steps:
+  - signalWorkflow:
+      workflowId: ${ "order-" + input.id }
+      signal: approve
+      with: {by: bot}
+`
+	h := newHarness(t)
+	var sent atomic.Int32
+	h.env.OnSignalExternalWorkflow(mock.Anything, "order-7", "", "approve", mock.Anything).Return(
+		func(_, _, _ string, _ string, arg any) error {
+			if m, ok := arg.(map[string]any); ok && m["by"] == "bot" {
+				sent.Add(1)
+			}
+			return nil
+		})
+	h.run(def, map[string]any{"id": "7"})
+	h.result()
+	if sent.Load() != 1 {
+		t.Fatal("signal not sent with its argument")
+	}
+}
+
+func continueAsNew(t *testing.T, h *harness) (input any, env Envelope) {
+	t.Helper()
+	var can *workflow.ContinueAsNewError
+	if !errors.As(h.env.GetWorkflowError(), &can) {
+		t.Fatalf("workflow error %v, want continue-as-new", h.env.GetWorkflowError())
+	}
+	var raw json.RawMessage
+	if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &raw, &env); err != nil {
+		t.Fatal(err)
+	}
+	in, err := decodeJSON(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in, env
+}
+
+func TestExplicitContinueAsNewCarriesState(t *testing.T) {
+	const def = `
+dsl: v1
+name: counter
+state: {count: 0}
+steps:
+  - set:
+      count: ${ state.count + 1 }
+  - if: ${ state.count < 3 }
+    then:
+      - continueAsNew:
+          input: '${ {round: state.count} }'
+          state:
+            big: 9007199254740993
+output: ${ state.count }
+`
+	h := newHarness(t)
+	h.run(def, map[string]any{"round": 0})
+	in, env := continueAsNew(t, h)
+	wantEqual(t, in, map[string]any{"round": 1})
+	if env.Carry == nil || env.Carry.Next != 0 || env.Carry.Runs != 1 {
+		t.Fatalf("carry %+v, want next 0, runs 1", env.Carry)
+	}
+	wantEqual(t, env.Carry.State, map[string]any{"count": 1, "big": 9007199254740993})
+	if len(env.Definition) == 0 || !checkHash(env.Definition, dsl.Hash(canonical(t, def))) {
+		t.Fatal("the next run does not carry the same definition")
+	}
+
+	// The next run starts from the carried state.
+	h2 := newHarness(t)
+	h2.env.ExecuteWorkflow(WorkflowType, in, &Envelope{Definition: env.Definition, Carry: &Carry{State: map[string]any{"count": 2}}})
+	wantEqual(t, h2.result(), 3)
+}
+
+func TestAutomaticContinueAsNewResumes(t *testing.T) {
+	const def = `
+dsl: v1
+name: auto
+state: {n: 0}
+steps:
+  - id: first
+    set: {a: 1}
+  - id: second
+    set:
+      n: ${ state.n + 1 }
+  - set:
+      n: ${ state.n + 10 }
+output: '${ {n: state.n, first: steps.first.result} }'
+`
+	h := newHarness(t)
+	h.env.SetContinueAsNewSuggested(true)
+	h.run(def, nil)
+	_, env := continueAsNew(t, h)
+	if env.Carry.Next != 1 {
+		t.Fatalf("resumes at %d, want 1", env.Carry.Next)
+	}
+
+	// Resume in a run where continue-as-new is not suggested.
+	h2 := newHarness(t)
+	h2.env.ExecuteWorkflow(WorkflowType, nil, &env)
+	wantEqual(t, h2.result(), map[string]any{"n": 11, "first": map[string]any{"a": 1}})
+}
+
+func TestAutomaticContinueAsNewDisabled(t *testing.T) {
+	const def = `
+dsl: v1
+name: no-auto
+continueAsNew: {disabled: true}
+steps:
+  - set: {a: 1}
+  - set: {b: 2}
+output: ${ state }
+`
+	h := newHarness(t)
+	h.env.SetContinueAsNewSuggested(true)
+	h.run(def, nil)
+	wantEqual(t, h.result(), map[string]any{"a": 1, "b": 2})
+}
+
+func TestAutomaticContinueAsNewInTopLevelWhile(t *testing.T) {
+	const def = `
+dsl: v1
+name: poll
+state: {n: 0}
+steps:
+  - while: ${ state.n < 5 }
+    do:
+      - sleep: 1m
+      - set:
+          n: ${ state.n + 1 }
+output: ${ state.n }
+`
+	h := newHarness(t)
+	h.env.SetContinueAsNewSuggested(true)
+	h.run(def, nil)
+	_, env := continueAsNew(t, h)
+	// The loop runs one iteration, and the run continues as new at its
+	// next one.
+	if env.Carry.Next != 0 || num(env.Carry.State["n"]) != 1 {
+		t.Fatalf("carry %+v, want next 0 with n = 1", env.Carry)
+	}
+	h2 := newHarness(t)
+	h2.env.ExecuteWorkflow(WorkflowType, nil, &env)
+	wantEqual(t, h2.result(), 5)
+	if d := h2.env.Now().Sub(h2.start); d != 4*time.Minute {
+		t.Fatalf("the resumed loop slept %v, want 4m", d)
+	}
+}
