@@ -279,7 +279,11 @@ func (m *mapper) diagnostics(errs []gojsonschema.ResultError) dsl.Diagnostics {
 		case "number_any_of":
 			if n := next(); n != nil && n.Type() == "required" {
 				if g := m.c.groups[detail(n, "property")]; g != nil {
-					m.add(at.node, at.path, "needs at least one of "+orList(quoteAll(g)))
+					if m.allKinds(g) {
+						m.add(at.node, at.path, "step has no kind: want one of "+kindList())
+					} else {
+						m.add(at.node, at.path, "needs at least one of "+orList(quoteAll(g)))
+					}
 					i++
 					continue
 				}
@@ -305,8 +309,6 @@ func (m *mapper) diagnostics(errs []gojsonschema.ResultError) dsl.Diagnostics {
 			m.add(m.keyNode(at.node, prop), joinPath(at.path, prop), fmt.Sprintf("unknown key %q", prop))
 		case "false":
 			m.add(at.node, at.path, m.excluded(frames))
-		case "number_not":
-			m.add(at.node, at.path, "step has no kind: want one of "+kindList())
 		default:
 			v := ""
 			if at.node.Kind == yaml.ScalarNode {
@@ -330,6 +332,16 @@ func (m *mapper) diagnostics(errs []gojsonschema.ResultError) dsl.Diagnostics {
 		}
 	}
 	return m.ds.Sort()
+}
+
+// allKinds tells whether every key of g is a step kind.
+func (m *mapper) allKinds(g []string) bool {
+	for _, k := range g {
+		if _, ok := m.c.kindKeys[k]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // keyNode returns the key node of k in mapping n, or n itself.

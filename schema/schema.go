@@ -27,8 +27,8 @@ func JSON() []byte { return []byte(schemaText) }
 // mapper reads from the schema itself.
 type compiled struct {
 	schema *gojsonschema.Schema
-	// groups maps each key of an "at least one of these keys" anyOf to the
-	// whole group, in schema order.
+	// groups maps the first key of each "at least one of these keys" anyOf
+	// to the whole group, in schema order.
 	groups map[string][]string
 	// kindKeys maps each step kind to the keys a step of that kind allows.
 	kindKeys map[string][]string
@@ -63,7 +63,9 @@ var load = sync.OnceValue(func() *compiled {
 })
 
 // requiredGroups finds every anyOf whose branches each require one key:
-// the schema's way of saying "needs at least one of these keys".
+// the schema's way of saying "needs at least one of these keys". Groups are
+// keyed by their first key: when no branch holds, gojsonschema reports the
+// first branch's error (all score alike), so that key names the group.
 func requiredGroups(v any) map[string][]string {
 	groups := map[string][]string{}
 	var walk func(any)
@@ -82,8 +84,8 @@ func requiredGroups(v any) map[string][]string {
 					k, _ := req[0].(string)
 					keys = append(keys, k)
 				}
-				for _, k := range keys {
-					groups[k] = keys
+				if len(keys) > 0 {
+					groups[keys[0]] = keys
 				}
 			}
 			for _, e := range v {
@@ -117,15 +119,29 @@ func kindKeys(raw map[string]any) map[string][]string {
 	return out
 }
 
-// durationKeys finds the properties whose schema is a duration: a $ref to
-// the duration definitions, or the duration pattern itself.
-func durationKeys(v any) map[string]bool {
-	keys := map[string]bool{}
+// durationKeys finds the properties whose schema is a duration: one that
+// leads, through $refs, to the duration definitions or to a duration
+// pattern.
+func durationKeys(raw map[string]any) map[string]bool {
+	defs, _ := raw["definitions"].(map[string]any)
 	isDuration := func(s map[string]any) bool {
-		ref, _ := s["$ref"].(string)
-		pat, _ := s["pattern"].(string)
-		return ref == "#/definitions/duration" || ref == "#/definitions/positiveDuration" || pat == patDurationOrExpr
+		for range 8 { // bounded: refs could loop
+			if pat, _ := s["pattern"].(string); pat == patDuration || pat == patDurationOrExpr {
+				return true
+			}
+			ref, _ := s["$ref"].(string)
+			if ref == "#/definitions/positiveDuration" {
+				return true
+			}
+			next, ok := defs[strings.TrimPrefix(ref, "#/definitions/")].(map[string]any)
+			if !ok {
+				return false
+			}
+			s = next
+		}
+		return false
 	}
+	keys := map[string]bool{}
 	var walk func(any)
 	walk = func(v any) {
 		switch v := v.(type) {
@@ -146,7 +162,7 @@ func durationKeys(v any) map[string]bool {
 			}
 		}
 	}
-	walk(v)
+	walk(raw)
 	return keys
 }
 
