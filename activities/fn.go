@@ -2,9 +2,12 @@ package activities
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
+
+	"go.temporal.io/sdk/temporal"
 )
 
 var (
@@ -73,3 +76,37 @@ func encodable(t reflect.Type) bool {
 	}
 	return true
 }
+
+// adapt wraps fn (of the shape checkFn accepts) into one uniform activity
+// signature that takes the input as JSON. The SDK decodes a remote
+// activity's payload into the declared parameter type, but calls a local
+// activity with the workflow's arguments as they are; the interpreter
+// therefore hands every activity its with: value as JSON (a remote payload
+// is JSON already), and the wrapper decodes it into the parameter type
+// exactly as the SDK's JSON converter would.
+func adapt(fn any) func(ctx context.Context, in json.RawMessage) (any, error) {
+	fv := reflect.ValueOf(fn)
+	inType := fv.Type().In(1)
+	return func(ctx context.Context, in json.RawMessage) (any, error) {
+		arg := reflect.New(inType)
+		if len(in) > 0 {
+			if err := json.Unmarshal(in, arg.Interface()); err != nil {
+				return nil, temporal.NewNonRetryableApplicationError(
+					fmt.Sprintf("invalid input: %v", err), invalidInputType, err)
+			}
+		}
+		out := fv.Call([]reflect.Value{reflect.ValueOf(ctx), arg.Elem()})
+		var err error
+		if e := out[len(out)-1]; !e.IsNil() {
+			err = e.Interface().(error)
+		}
+		if len(out) == 1 {
+			return nil, err
+		}
+		return out[0].Interface(), err
+	}
+}
+
+// invalidInputType is the error type of an input that cannot be decoded
+// into an activity's parameter type.
+const invalidInputType = "InvalidInput"

@@ -157,7 +157,7 @@ func (r *Registry) Specs() []Spec {
 // these names.
 func (r *Registry) Attach(w worker.ActivityRegistry) {
 	for _, e := range r.sorted() {
-		w.RegisterActivityWithOptions(e.fn, activity.RegisterOptions{Name: e.spec.Name})
+		w.RegisterActivityWithOptions(adapt(e.fn), activity.RegisterOptions{Name: e.spec.Name})
 	}
 }
 

@@ -118,7 +118,13 @@ func (r *runner) activity(ctx workflow.Context, e *env, n *node) (any, error) {
 			RetryPolicy:            a.retry,
 			Summary:                n.summary,
 		})
-		fut = workflow.ExecuteLocalActivity(lctx, name, with)
+		// The SDK calls a local activity with its arguments as they are,
+		// not through a payload: hand it JSON, as a remote activity gets.
+		raw, err := json.Marshal(with)
+		if err != nil {
+			return nil, exprFailure(n.path, "with", err)
+		}
+		fut = workflow.ExecuteLocalActivity(lctx, name, json.RawMessage(raw))
 	} else {
 		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 			TaskQueue:              o.TaskQueue,

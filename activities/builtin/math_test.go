@@ -55,9 +55,11 @@ func TestMathAddRejects(t *testing.T) {
 		_, err := env.ExecuteActivity(builtin.MathAdd, tt.in)
 		wantInvalidInput(t, err, tt.want)
 	}
-	// A string is refused by the SDK when it decodes the input.
+	// A string is refused when the registry's adapter decodes the input,
+	// as a non-retryable InvalidInput error.
 	_, err := env.ExecuteActivity(builtin.MathAdd, map[string]any{"a": "x", "b": 1})
-	if appErr := applicationError(t, err); !strings.Contains(appErr.Message(), "unable to decode") {
-		t.Errorf("error = %q, want the SDK's decoding error", appErr.Message())
+	appErr := applicationError(t, err)
+	if !strings.Contains(appErr.Message(), "invalid input") || appErr.Type() != builtin.InvalidInputType || !appErr.NonRetryable() {
+		t.Errorf("error = %q (type %q, non-retryable %v), want a non-retryable InvalidInput error", appErr.Message(), appErr.Type(), appErr.NonRetryable())
 	}
 }

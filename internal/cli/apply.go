@@ -101,6 +101,11 @@ func runApply(ctx context.Context, o *applyOptions) error {
 	if err != nil {
 		return usageErrorf("--input: %v", err)
 	}
+	if input == nil && w.Input["type"] == "object" {
+		// No --input for a definition that takes an object: start with {}
+		// so that defaults and optional fields work as the schema says.
+		input = map[string]any{}
+	}
 	if err := checkInput(w, input); err != nil {
 		return &exitError{code: ExitFailure, err: err}
 	}
@@ -371,11 +376,7 @@ func checkInput(w *dsl.Workflow, input any) error {
 	if err != nil {
 		return err
 	}
-	doc := input
-	if doc == nil {
-		doc = map[string]any{}
-	}
-	res, err := gojsonschema.Validate(gojsonschema.NewBytesLoader(schemaJSON), gojsonschema.NewGoLoader(doc))
+	res, err := gojsonschema.Validate(gojsonschema.NewBytesLoader(schemaJSON), gojsonschema.NewGoLoader(input))
 	if err != nil {
 		return fmt.Errorf("check input: %w", err)
 	}
