@@ -30,6 +30,7 @@ const (
 	fnCharge  = "§charge"
 	fnAdd     = "§add"
 	fnRange   = "§range"
+	fnInRange = "§inRange"
 	fnMatches = "§matches"
 )
 

@@ -300,3 +300,40 @@ func TestEvalRuntimeErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestInRange(t *testing.T) {
+	vars := map[string]any{"input": map[string]any{"x": 5, "u": uint(7), "f": 5.0, "g": 5.5, "s": "5", "big": 1 << 40}}
+	tests := map[string]bool{
+		"5 in 1..10":                       true,
+		"0 in 1..10":                       false,
+		"10 in 10..1":                      false,
+		"not (3 in 1..2)":                  true,
+		"input.x in 1..1000000000":         true,
+		"input.big in 1..1000000000":       false,
+		"input.x in input.x..input.x":      true,
+		"input.u in 7..8":                  true,
+		"input.f in 1..10":                 true,
+		"input.g in 1..10":                 false,
+		"input.s in 1..10":                 false,
+		"input.none in 1..10":              false,
+		"input.x in 1..input.x - 1":        false,
+		"any(1..3, # in 2..2)":             true,
+		"input.x in map(1..3, # + 3)":      true,
+		"input.x not in 1..10":             false,
+		"-5 in -1000000000..-1":            true,
+		"input.x in [1, 5, 9]":             true,
+		"'a' in {a: 1}":                    true,
+		"input.x in 1..1000000000 == true": true,
+	}
+	for src, want := range tests {
+		p, err := Compile(src, []string{"input"})
+		if err != nil {
+			t.Errorf("%s: %v", src, err)
+			continue
+		}
+		got, err := p.Eval(vars)
+		if err != nil || got != want {
+			t.Errorf("%s = %v, %v; want %v", src, got, err, want)
+		}
+	}
+}

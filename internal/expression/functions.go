@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/bits"
 	"reflect"
 	"regexp"
@@ -155,6 +156,7 @@ var hidden = map[string]*spec{
 	fnCharge:  {call: fnChargeCall, validate: validateIdentity},
 	fnAdd:     {call: fnAddCall, validate: validateAdd},
 	fnRange:   {call: fnRangeCall, validate: func([]reflect.Type) (reflect.Type, error) { return typeInts, nil }},
+	fnInRange: {call: fnInRangeCall, validate: func([]reflect.Type) (reflect.Type, error) { return typeBool, nil }},
 	fnMatches: {call: fnMatchesCall, validate: func([]reflect.Type) (reflect.Type, error) { return typeBool, nil }},
 }
 
@@ -651,17 +653,25 @@ func fnAddCall(b *budget, args []any) (any, error) {
 	return runtime.Add(args[0], args[1]), nil
 }
 
-// fnRangeCall is a..b, with at most MaxRange elements.
-func fnRangeCall(b *budget, args []any) (any, error) {
+// rangeBounds checks the bounds of a..b.
+func rangeBounds(args []any) (lo, hi int, err error) {
 	var bounds [2]int
 	for i := range bounds {
 		v := reflect.ValueOf(args[i])
 		if !v.CanInt() {
-			return nil, fmt.Errorf("invalid operation: .. (expected int bounds, got %s)", typeName(args[i]))
+			return 0, 0, fmt.Errorf("invalid operation: .. (expected int bounds, got %s)", typeName(args[i]))
 		}
 		bounds[i] = int(v.Int())
 	}
-	lo, hi := bounds[0], bounds[1]
+	return bounds[0], bounds[1], nil
+}
+
+// fnRangeCall is a..b, with at most MaxRange elements.
+func fnRangeCall(b *budget, args []any) (any, error) {
+	lo, hi, err := rangeBounds(args)
+	if err != nil {
+		return nil, err
+	}
 	if hi < lo {
 		return []int{}, nil
 	}
@@ -677,6 +687,30 @@ func fnRangeCall(b *budget, args []any) (any, error) {
 		out[i] = lo + i
 	}
 	return out, nil
+}
+
+// fnInRangeCall is x in a..b without building the range: true when x is a
+// number equal to one of its elements, as expr's in would find.
+func fnInRangeCall(b *budget, args []any) (any, error) {
+	lo, hi, err := rangeBounds(args[1:])
+	if err != nil {
+		return nil, err
+	}
+	if err := b.charge(1); err != nil {
+		return nil, err
+	}
+	v := reflect.ValueOf(args[0])
+	switch {
+	case v.CanInt():
+		return int64(lo) <= v.Int() && v.Int() <= int64(hi), nil
+	case v.CanUint():
+		u := v.Uint()
+		return u <= math.MaxInt64 && int64(lo) <= int64(u) && int64(u) <= int64(hi), nil
+	case v.CanFloat():
+		f := v.Float()
+		return f == math.Trunc(f) && float64(lo) <= f && f <= float64(hi), nil
+	}
+	return false, nil
 }
 
 // matchFactor is the steps per bytesPerStep bytes of text that matching a

@@ -37,7 +37,8 @@ var builtinCharges = map[string]int{
 //
 //   - every closure body becomes `§tick(§budget); body`;
 //   - + on operands that may be strings becomes §add, which caps the result;
-//   - a..b becomes §range, which caps the size;
+//   - a..b becomes §range, which caps the size, and x in a..b becomes
+//     §inRange, which compares x with the bounds;
 //   - operands of comparisons, in, contains, matches, and arguments of
 //     scanning builtins pass through §charge, which charges their size;
 //   - calls of dslrun's functions get the budget as a hidden first argument;
@@ -126,13 +127,12 @@ func patch(node *ast.Node) {
 }
 
 func patchBinary(node *ast.Node, n *ast.BinaryNode) {
-	// x in a..b is left to expr, which turns constant bounds into two
-	// comparisons; other bounds build the range under expr's memory budget.
+	// x in a..b is a comparison with the bounds, whatever their size.
 	if r, ok := n.Right.(*ast.BinaryNode); ok && n.Operator == "in" && r.Operator == ".." {
 		patch(&n.Left)
 		patch(&r.Left)
 		patch(&r.Right)
-		charge(&n.Left, chargeDeep, 1)
+		replace(node, hiddenCall(fnInRange, n.Location(), n.Left, r.Left, r.Right))
 		return
 	}
 	patch(&n.Left)
