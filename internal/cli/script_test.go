@@ -1,13 +1,16 @@
 package cli_test
 
 import (
+	"context"
 	"flag"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	_ "github.com/dslrun/dslrun/activities/builtin"
 	"github.com/dslrun/dslrun/internal/cli"
+	"github.com/dslrun/dslrun/internal/devserver"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -34,9 +37,37 @@ func TestScripts(t *testing.T) {
 		UpdateScripts:       *updateScripts,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("EXAMPLES", examples)
-			// No Temporal settings leak in from the machine running the tests.
-			env.Setenv("TEMPORAL_CONFIG_FILE", filepath.Join(env.WorkDir, "no-temporal.toml"))
+			// One embedded server for the package; each script names its own
+			// task queue so that workers of concurrent scripts never serve
+			// each other's runs.
+			env.Setenv("SHARED_ADDRESS", sharedServer(t))
+			env.Setenv("QUEUE", "q-"+filepath.Base(env.WorkDir))
+			// testscript gives scripts a clean environment (HOME=/no-home), so no
+			// Temporal settings leak in from the machine running the tests.
 			return nil
 		},
 	})
+}
+
+var shared struct {
+	once sync.Once
+	addr string
+	err  error
+}
+
+// sharedServer starts the package's embedded Temporal server once and
+// returns its address. It stops when the test binary exits.
+func sharedServer(t *testing.T) string {
+	shared.once.Do(func() {
+		srv, err := devserver.Start(context.Background(), devserver.Options{})
+		if err != nil {
+			shared.err = err
+			return
+		}
+		shared.addr = srv.FrontendAddress()
+	})
+	if shared.err != nil {
+		t.Fatalf("start embedded server: %v", shared.err)
+	}
+	return shared.addr
 }
