@@ -462,7 +462,10 @@ func (b *builder) handlerNames(n *yaml.Node, path string, catchAll bool) (fieldM
 		return f, false
 	}
 	for _, k := range f.order {
-		if k == "*" && catchAll {
+		if k == "*" {
+			if !catchAll {
+				b.errorf(f.keys[k], join(path, k), CodeValue, "a catch-all \"*\" handler exists only for signals")
+			}
 			continue
 		}
 		if !handlerNameRe.MatchString(k) {
@@ -505,7 +508,7 @@ func (b *builder) signals(n *yaml.Node, path string, root *scope) map[string]*Si
 }
 
 func (b *builder) queries(n *yaml.Node, path string, root *scope) map[string]*Query {
-	f, ok := b.handlerNames(n, path, true)
+	f, ok := b.handlerNames(n, path, false)
 	if !ok {
 		return nil
 	}
@@ -518,7 +521,7 @@ func (b *builder) queries(n *yaml.Node, path string, root *scope) map[string]*Qu
 }
 
 func (b *builder) updates(n *yaml.Node, path string, root *scope) map[string]*Update {
-	f, ok := b.handlerNames(n, path, true)
+	f, ok := b.handlerNames(n, path, false)
 	if !ok {
 		return nil
 	}

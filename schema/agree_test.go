@@ -81,7 +81,6 @@ signals:
       - log: ${ "signal " + handler }
 queries:
   status: "${ {approved: state.approved, points: state.points} }"
-  "*": ${ handler }
 updates:
   addPoints:
     args: {type: object, required: [points], properties: {points: {type: integer}}}

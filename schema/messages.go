@@ -25,6 +25,7 @@ const (
 	patName            = `^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$`
 	patIdentifier      = `^[A-Za-z_][A-Za-z0-9_]*$`
 	patHandler         = `^(?:\*|[A-Za-z_][A-Za-z0-9._-]*)$`
+	patNamedHandler    = `^[A-Za-z_][A-Za-z0-9._-]*$`
 	patCondition       = `^\s*\$\{[\s\S]*\}\s*$`
 	patExpression      = `\$\{`
 	patCron            = `^\s*(?:(?:CRON_)?TZ=\S+\s+)?(?:@\S+(?:\s+\S+)?|\S+(?:\s+\S+){4})\s*$`
@@ -70,6 +71,12 @@ var patternMessages = map[string]func(v string, at frame) string{
 		return fmt.Sprintf("%s %q must be letters, digits and underscores, not starting with a digit", what, v)
 	},
 	patHandler: func(v string, _ frame) string {
+		return fmt.Sprintf("handler name %q must be letters, digits, '-', '_' or '.'", v)
+	},
+	patNamedHandler: func(v string, _ frame) string {
+		if v == "*" {
+			return `a catch-all "*" handler exists only for signals`
+		}
 		return fmt.Sprintf("handler name %q must be letters, digits, '-', '_' or '.'", v)
 	},
 	patCondition: func(string, frame) string {
