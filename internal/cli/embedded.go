@@ -11,7 +11,7 @@ import (
 // startEmbedded starts the in-process Temporal server.
 func startEmbedded(ctx context.Context, o embeddedOptions) (*embeddedServer, error) {
 	srv, err := devserver.Start(ctx, devserver.Options{
-		DBFile: o.DBFile, Namespace: o.Namespace, UIPort: o.UIPort, LogLevel: o.LogLevel, LogWriter: o.LogWriter,
+		DBFile: o.DBFile, Namespace: o.Namespace, FrontendPort: o.FrontendPort, UIPort: o.UIPort, LogLevel: o.LogLevel, LogWriter: o.LogWriter,
 	})
 	if err != nil {
 		return nil, err

@@ -57,6 +57,8 @@ type connectOptions struct {
 	Flags  connect.Flags
 	Server serverFlags
 	UIPort int
+	// FrontendPort is the embedded server's gRPC port; 0 picks a free one.
+	FrontendPort int
 	// AllowEmbedded is false for commands that only make sense against a
 	// server that outlives them (signal, query, ...).
 	AllowEmbedded bool
@@ -87,7 +89,7 @@ func open(ctx context.Context, opts *Options, co connectOptions) (*session, erro
 			ns = "default"
 		}
 		srv, err := startEmbedded(ctx, embeddedOptions{
-			DBFile: co.Server.DBFile, Namespace: ns, UIPort: co.UIPort, LogLevel: co.Server.LogLevel, LogWriter: logOut,
+			DBFile: co.Server.DBFile, Namespace: ns, FrontendPort: co.FrontendPort, UIPort: co.UIPort, LogLevel: co.Server.LogLevel, LogWriter: logOut,
 		})
 		if err != nil {
 			s.Close()
@@ -136,11 +138,12 @@ func newSDKLogger(w io.Writer, level string) tlog.Logger {
 
 // embeddedOptions configure the embedded server.
 type embeddedOptions struct {
-	DBFile    string
-	Namespace string
-	UIPort    int
-	LogLevel  string
-	LogWriter io.Writer
+	DBFile       string
+	FrontendPort int
+	Namespace    string
+	UIPort       int
+	LogLevel     string
+	LogWriter    io.Writer
 }
 
 // embeddedServer is a started embedded server.
