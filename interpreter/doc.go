@@ -28,6 +28,12 @@
 // workflows. set, if, switch, while, try, fail, return, continueAsNew and
 // log cost no history at all.
 //
+// An activity gets its evaluated with: value as its single argument. A
+// local activity gets it as JSON (json.RawMessage), because the SDK calls
+// local activities with the workflow's arguments unserialised; the
+// activities registry's adapter decodes it into the function's parameter
+// type, exactly as a remote activity's payload is decoded.
+//
 // A step's result is recorded as steps.<id>.result when the step has an
 // id (steps.<id>.error when it failed). A list of steps has the result of
 // its last step. Results by kind: activity and child, the normalised

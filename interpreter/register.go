@@ -108,7 +108,14 @@ func (c *Carry) UnmarshalJSON(b []byte) error {
 // WorkflowType for inline definitions. It panics, like the SDK's own
 // registration, if w already has a dynamic workflow or WorkflowType.
 func Register(w worker.WorkflowRegistry, opts Options) {
-	in := &interpreter{defs: opts.Definitions, plans: map[string]*plan{}}
+	newInterpreter(opts).register(w)
+}
+
+func newInterpreter(opts Options) *interpreter {
+	return &interpreter{defs: opts.Definitions, plans: map[string]*plan{}}
+}
+
+func (in *interpreter) register(w worker.WorkflowRegistry) {
 	w.RegisterWorkflowWithOptions(in.runInline, workflow.RegisterOptions{Name: WorkflowType})
 	w.RegisterDynamicWorkflow(in.runDynamic, workflow.DynamicRegisterOptions{})
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/xeipuuv/gojsonschema"
@@ -139,6 +140,7 @@ func checkSchema(s *gojsonschema.Schema, v any) error {
 	for _, e := range res.Errors() {
 		msgs = append(msgs, e.String())
 	}
+	slices.Sort(msgs) // the validator's order follows Go map order
 	return errors.New(strings.Join(msgs, "; "))
 }
 

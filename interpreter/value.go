@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/dslrun/dslrun/dsl"
 	"github.com/dslrun/dslrun/internal/expression"
@@ -160,8 +162,12 @@ func compileValue(v dsl.Value, vars []string) (value, error) {
 // as integers. Empty input is nil; bytes that are not JSON (a payload of raw
 // bytes) become a string.
 func decodeJSON(raw []byte) (any, error) {
-	if len(bytes.TrimSpace(raw)) == 0 {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
 		return nil, nil
+	}
+	if v, ok := decodeScalar(raw); ok {
+		return v, nil
 	}
 	if !json.Valid(raw) {
 		return string(raw), nil
@@ -173,6 +179,34 @@ func decodeJSON(raw []byte) (any, error) {
 		return nil, err
 	}
 	return expression.Normalize(v)
+}
+
+// decodeScalar decodes the common small results without a json.Decoder:
+// null, booleans, integers and strings without escapes.
+func decodeScalar(raw []byte) (any, bool) {
+	switch s := string(raw); {
+	case s == "null":
+		return nil, true
+	case s == "true":
+		return true, true
+	case s == "false":
+		return false, true
+	case len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' && !strings.ContainsAny(s[1:len(s)-1], "\\\"") && utf8.ValidString(s):
+		for _, c := range []byte(s) {
+			if c < 0x20 {
+				return nil, false
+			}
+		}
+		return s[1 : len(s)-1], true
+	}
+	digits := bytes.TrimPrefix(raw, []byte("-"))
+	if len(digits) == 0 || digits[0] < '0' || digits[0] > '9' || (digits[0] == '0' && len(digits) > 1) {
+		return nil, false
+	}
+	if n, err := strconv.ParseInt(string(raw), 10, 64); err == nil {
+		return int(n), true
+	}
+	return nil, false
 }
 
 // text renders a value for a message: strings as they are, nil as the

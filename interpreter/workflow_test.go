@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/dslrun/dslrun/activities"
 	"github.com/dslrun/dslrun/dsl"
 )
 
@@ -104,7 +105,14 @@ steps:
 output: ${ steps.l.result }
 `
 	h := newHarness(t)
-	h.activity("add", addActivity)
+	// The SDK calls a local activity with the workflow's arguments as they
+	// are; the interpreter hands it JSON, which the registry's adapter
+	// decodes into the parameter type: register the production way.
+	r := activities.NewRegistry()
+	if err := r.Register(activities.Spec{Name: "add", Summary: "Add a and b"}, addActivity); err != nil {
+		t.Fatal(err)
+	}
+	r.Attach(h.env)
 	h.run(def, nil)
 	wantEqual(t, h.result(), 3)
 }
