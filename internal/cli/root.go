@@ -136,6 +136,7 @@ Check a definition, then run it on an embedded Temporal server:
 		newVersionCmd(opts),
 		newActivitiesCmd(opts),
 		newApplyCmd(opts, nil),
+		newWorkerCmd(opts, nil), newDevCmd(opts, nil),
 	)
 	return root
 }

@@ -1,0 +1,236 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/dslrun/dslrun/dsl"
+	"github.com/dslrun/dslrun/internal/connect"
+	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/worker"
+)
+
+// Default ports of dslrun dev, those of the Temporal CLI's dev server.
+const (
+	defaultDevPort   = 7233
+	defaultDevUIPort = 8233
+)
+
+// devGracePeriod is how long dslrun dev lets running activities finish
+// when it stops.
+const devGracePeriod = 10 * time.Second
+
+type devOptions struct {
+	*Options
+	Dirs      []string
+	DBFile    string
+	Memory    bool
+	Port      int
+	UIPort    int
+	Namespace string
+	TaskQueue string
+	Worker    bool
+	Grace     time.Duration
+	LogFile   string
+	LogLevel  string
+}
+
+func newDevCmd(opts *Options, runF func(*devOptions) error) *cobra.Command {
+	o := &devOptions{Options: opts}
+	cmd := &cobra.Command{
+		Use:   "dev",
+		Short: "Run a local Temporal server with the Web UI and a worker",
+		Long: `Run a Temporal server in this process, with the Temporal Web UI and a worker,
+until interrupted. Other tools reach it like any Temporal server: the temporal
+CLI, SDKs in any language, and dslrun itself with TEMPORAL_ADDRESS set.
+
+The server keeps its data in a SQLite file, so runs survive a restart: by
+default $XDG_STATE_HOME/dslrun/dev.db (~/.local/state/dslrun/dev.db); --db-file
+names another file and --memory keeps everything in memory. It listens on
+127.0.0.1 only.
+
+The worker polls --task-queue: it runs the workflows 'dslrun apply' starts, the
+registered activities, and, with --dir, every definition in that folder by its
+name, so any Temporal client can start one with its input alone. --worker=false
+leaves the task queue to other workers ('dslrun worker').
+
+  dslrun dev --dir examples/ --port 7233 --ui-port 8233`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.Memory && o.DBFile != "" {
+				return usageErrorf("--memory and --db-file exclude each other")
+			}
+			for _, p := range []struct {
+				name string
+				v    int
+			}{{"--port", o.Port}, {"--ui-port", o.UIPort}} {
+				if p.v < 0 || p.v > 65535 {
+					return usageErrorf("%s must be a TCP port (0 to 65535), not %d", p.name, p.v)
+				}
+			}
+			if o.TaskQueue == "" {
+				return usageErrorf("--task-queue must not be empty")
+			}
+			if o.Grace < 0 {
+				return usageErrorf("--grace-period must not be negative")
+			}
+			if len(o.Dirs) > 0 && !o.Worker {
+				return usageErrorf("--dir needs the worker: drop --worker=false")
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return runDev(cmd.Context(), o)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringArrayVar(&o.Dirs, "dir", nil, "folder of workflow definitions to serve by name (DIR/... for subfolders too); repeatable")
+	fs.StringVar(&o.DBFile, "db-file", "", "SQLite file of the server (default $XDG_STATE_HOME/dslrun/dev.db)")
+	fs.BoolVar(&o.Memory, "memory", false, "keep everything in memory: runs are lost when dev stops")
+	fs.IntVarP(&o.Port, "port", "p", defaultDevPort, "gRPC port of the Temporal frontend (0 picks a free port)")
+	fs.IntVar(&o.UIPort, "ui-port", defaultDevUIPort, "port of the Temporal Web UI (0 turns the UI off)")
+	fs.StringVarP(&o.Namespace, "namespace", "n", connect.DefaultNamespace, "namespace to create")
+	fs.StringVar(&o.TaskQueue, "task-queue", dsl.DefaultTaskQueue, "task queue of the worker")
+	fs.BoolVar(&o.Worker, "worker", true, "run a worker in this process")
+	fs.DurationVar(&o.Grace, "grace-period", devGracePeriod, "on shutdown, how long running activities may take to finish before they are cancelled")
+	fs.StringVar(&o.LogFile, "log-file", "", "write server and worker logs to this file (default: server logs discarded, worker logs on standard error)")
+	fs.StringVar(&o.LogLevel, "log-level", "warn", "level of logs: debug, info, warn or error")
+	return cmd
+}
+
+func runDev(ctx context.Context, o *devOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	var defs *servedDefinitions
+	if len(o.Dirs) > 0 {
+		var err error
+		if defs, err = loadDefinitions(o.Options, o.Dirs); err != nil {
+			return err
+		}
+	}
+	dbFile, err := devDBFile(o)
+	if err != nil {
+		return &exitError{code: ExitFailure, err: err}
+	}
+
+	// dev always starts its own server: TEMPORAL_* settings and profiles,
+	// which point other tools at a server, do not apply to it.
+	own := *o.Options
+	own.LookupEnv = func(string) (string, bool) { return "", false }
+	s, err := open(ctx, &own, connectOptions{
+		Flags:         connect.Flags{Namespace: o.Namespace},
+		Server:        serverFlags{DBFile: dbFile, LogFile: o.LogFile, LogLevel: o.LogLevel},
+		FrontendPort:  o.Port,
+		UIPort:        o.UIPort,
+		AllowEmbedded: true,
+	})
+	if err != nil {
+		if strings.Contains(err.Error(), "address already in use") {
+			err = fmt.Errorf("%w (is another server running? choose other ports with --port and --ui-port)", err)
+		}
+		return &exitError{code: ExitFailure, err: err}
+	}
+	defer s.Close()
+
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+
+	var w worker.Worker
+	if o.Worker {
+		c, err := loggingClient(ctx, s, o.Stderr, o.LogFile, o.LogLevel)
+		if err != nil {
+			return &exitError{code: ExitFailure, err: err}
+		}
+		defer c.Close()
+		if w, err = startWorker(c, o.Options, defs, o.TaskQueue, o.Grace); err != nil {
+			return &exitError{code: ExitFailure, err: err}
+		}
+	}
+	printDevBanner(o, s, dbFile, defs)
+
+	select {
+	case <-ctx.Done():
+	case <-sigs:
+	}
+	if w != nil {
+		if err := stopWorker(w, o.Stderr, sigs, o.Grace); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintln(o.Stderr, "stopping the server")
+	return nil
+}
+
+// devDBFile is the database file of dev: "" in memory, --db-file, or
+// dslrun/dev.db in the user's state directory (created when missing).
+func devDBFile(o *devOptions) (string, error) {
+	if o.Memory {
+		return "", nil
+	}
+	path := o.DBFile
+	if path == "" {
+		dir, err := stateDir(o.LookupEnv)
+		if err != nil {
+			return "", err
+		}
+		path = filepath.Join(dir, "dslrun", "dev.db")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return "", fmt.Errorf("database folder: %w", err)
+	}
+	return path, nil
+}
+
+// stateDir is the user's state directory as the XDG base directory
+// specification defines it: $XDG_STATE_HOME when it is absolute, else
+// $HOME/.local/state.
+func stateDir(lookupEnv func(string) (string, bool)) (string, error) {
+	if d, ok := lookupEnv("XDG_STATE_HOME"); ok && filepath.IsAbs(d) {
+		return d, nil
+	}
+	if home, ok := lookupEnv("HOME"); ok && filepath.IsAbs(home) {
+		return filepath.Join(home, ".local", "state"), nil
+	}
+	return "", errors.New("no state directory for the database: set XDG_STATE_HOME or HOME, or use --db-file or --memory")
+}
+
+// printDevBanner says where the server is and how to reach it.
+func printDevBanner(o *devOptions, s *session, dbFile string, defs *servedDefinitions) {
+	out := o.Stdout
+	fmt.Fprintln(out, "dslrun dev: a Temporal server in this process (Ctrl-C to stop)")
+	fmt.Fprintf(out, "  Temporal frontend  %s  (namespace %q)\n", s.Address, s.Namespace)
+	if s.UIAddress != "" {
+		fmt.Fprintf(out, "  Web UI             http://%s/namespaces/%s/workflows\n", s.UIAddress, s.Namespace)
+	} else {
+		fmt.Fprintln(out, "  Web UI             off (--ui-port 0)")
+	}
+	if dbFile == "" {
+		fmt.Fprintln(out, "  database           in memory: runs are lost when dev stops")
+	} else {
+		fmt.Fprintf(out, "  database           %s\n", dbFile)
+	}
+	if o.Worker {
+		fmt.Fprintf(out, "  worker             task queue %q\n", o.TaskQueue)
+		defs.describe(out, o.Options, o.TaskQueue)
+	} else {
+		fmt.Fprintf(out, "  worker             none: start 'dslrun worker --dir DIR --address %s'\n", s.Address)
+	}
+	fmt.Fprintln(out)
+	fmt.Fprintln(out, "Point other tools at it:")
+	fmt.Fprintf(out, "  export TEMPORAL_ADDRESS=%s\n", s.Address)
+	if s.Namespace != connect.DefaultNamespace {
+		fmt.Fprintf(out, "  export TEMPORAL_NAMESPACE=%s\n", s.Namespace)
+	}
+	fmt.Fprintln(out, "  dslrun apply examples/hello.yaml --input '{\"name\": \"Ada\"}'")
+	fmt.Fprintln(out, "  temporal workflow list")
+	fmt.Fprintf(out, "  SDKs: client.Options{HostPort: %q, Namespace: %q}\n", s.Address, s.Namespace)
+}
