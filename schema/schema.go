@@ -77,7 +77,7 @@ func requiredGroups(v any) map[string][]string {
 				for _, b := range branches {
 					bm, _ := b.(map[string]any)
 					req, _ := bm["required"].([]any)
-					if len(bm) != 1 || len(req) != 1 {
+					if len(req) != 1 || len(bm) != 1+annotations(bm) {
 						keys = nil
 						break
 					}
@@ -99,6 +99,17 @@ func requiredGroups(v any) map[string][]string {
 	}
 	walk(v)
 	return groups
+}
+
+// annotations counts the keywords of s that only annotate it for editors.
+func annotations(s map[string]any) int {
+	n := 0
+	for _, k := range []string{"errorMessage", "patternErrorMessage", "description", "$comment"} {
+		if _, ok := s[k]; ok {
+			n++
+		}
+	}
+	return n
 }
 
 // kindKeys reads, for each step kind, the keys its definition allows.

@@ -155,7 +155,9 @@ func TestDescriptions(t *testing.T) {
 }
 
 // TestPatterns checks that the schema uses exactly the patterns that have
-// messages, and that each compiles as Go (RE2) syntax.
+// messages, that each compiles as Go (RE2) syntax, and that each has a
+// patternErrorMessage for editors (yaml-language-server shows it instead
+// of the regular expression).
 func TestPatterns(t *testing.T) {
 	used := map[string]bool{}
 	walk(rawSchema(t), "", func(ptr string, m map[string]any) {
@@ -163,6 +165,9 @@ func TestPatterns(t *testing.T) {
 			used[p] = true
 			if patternMessages[p] == nil {
 				t.Errorf("%s: pattern %q has no message in patternMessages", ptr, p)
+			}
+			if msg, _ := m["patternErrorMessage"].(string); msg == "" {
+				t.Errorf("%s: pattern without a patternErrorMessage", ptr)
 			}
 		}
 	})
