@@ -38,6 +38,8 @@ type applyOptions struct {
 	Output    string
 	Quiet     bool
 	Connect   connectOptions
+	// Message is signal-with-start or update-with-start (ops_start.go).
+	Message startMessage
 }
 
 func newApplyCmd(opts *Options, runF func(*applyOptions) error) *cobra.Command {
@@ -54,12 +56,18 @@ apply starts an embedded Temporal server and a worker in this process. With an
 address it starts the run on that cluster and, with --worker, also serves it
 from this process; otherwise workers on the task queue ('dslrun worker') run it.
 
+--signal starts the run with a signal (signal-with-start: a run already
+running under the id gets the signal instead), --update with an update whose
+return value is printed (update-with-start; with the definition's
+options.idConflictPolicy, default useExisting).
+
 Ctrl-C asks Temporal to cancel the run; a second Ctrl-C stops waiting.
 Exit codes: 0 completed, 1 failed or invalid, 2 usage, 3 cancelled, 4 timed out
 or terminated.
 
   dslrun apply examples/hello.yaml --input '{"name": "Ada"}'
-  dslrun apply order.yaml --input @order.json --id order-42 --address temporal:7233 --detach`,
+  dslrun apply order.yaml --input @order.json --id order-42 --address temporal:7233 --detach
+  dslrun apply examples/entity.yaml --id account-7 --update addPoints --update-input '{"points": 50}' --address temporal:7233 --detach`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.File = args[0]
@@ -82,6 +90,7 @@ or terminated.
 	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "do not show progress")
 	o.Connect.Flags.Register(fs)
 	o.Connect.Server.register(fs)
+	o.Message.register(fs)
 	return cmd
 }
 
@@ -108,6 +117,9 @@ func runApply(ctx context.Context, o *applyOptions) error {
 	}
 	if err := checkInput(w, input); err != nil {
 		return &exitError{code: ExitFailure, err: err}
+	}
+	if err := o.Message.prepare(w, o.Stdin); err != nil {
+		return err
 	}
 	canonical, err := dsl.Normalize(w)
 	if err != nil {
@@ -145,9 +157,9 @@ func runApply(ctx context.Context, o *applyOptions) error {
 	}
 
 	env := interpreter.Envelope{Definition: r.Canonical, Hash: r.Hash}
-	run, err := s.Client.ExecuteWorkflow(ctx, startOpts, w.Name, input, env)
+	run, err := o.Message.start(ctx, o, s.Client, startOpts, w.Name, input, env)
 	if err != nil {
-		return &exitError{code: ExitFailure, err: fmt.Errorf("start workflow: %w", err)}
+		return err
 	}
 	if o.Detach {
 		return printStarted(o, run)
@@ -207,6 +219,8 @@ type runResult struct {
 	Status     string          `json:"status"`
 	Result     json.RawMessage `json:"result,omitempty"`
 	Error      *jsonFailure    `json:"error,omitempty"`
+	// Update is the outcome of apply --update.
+	Update *updateOutcome `json:"update,omitempty"`
 }
 
 type jsonFailure struct {
@@ -238,6 +252,7 @@ func reportResult(o *Options, run client.WorkflowRun, raw json.RawMessage, err e
 		if len(raw) > 0 && string(raw) != "null" {
 			res.Result = raw
 		}
+		res.Update = startedUpdate(run)
 		if err != nil {
 			res.Error = &jsonFailure{Message: err.Error(), Chain: chain}
 		}
@@ -330,7 +345,7 @@ func printStarted(o *applyOptions, run client.WorkflowRun) error {
 	if o.Output == "json" {
 		enc := json.NewEncoder(o.Stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]string{"workflowId": run.GetID(), "runId": run.GetRunID(), "status": "running"})
+		return enc.Encode(runResult{WorkflowID: run.GetID(), RunID: run.GetRunID(), Status: "running", Update: startedUpdate(run)})
 	}
 	fmt.Fprintf(o.Stdout, "started workflow id %s, run id %s\n", run.GetID(), run.GetRunID())
 	return nil

@@ -1,0 +1,460 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	commonpb "go.temporal.io/api/common/v1"
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/temporalproto"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/converter"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// statusName names a workflow status with the words dslrun apply uses.
+func statusName(s enumspb.WorkflowExecutionStatus) string {
+	switch s {
+	case enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING:
+		return "running"
+	case enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED:
+		return "completed"
+	case enumspb.WORKFLOW_EXECUTION_STATUS_FAILED:
+		return "failed"
+	case enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED:
+		return "cancelled"
+	case enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED:
+		return "terminated"
+	case enumspb.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW:
+		return "continued as new"
+	case enumspb.WORKFLOW_EXECUTION_STATUS_TIMED_OUT:
+		return "timed out"
+	case enumspb.WORKFLOW_EXECUTION_STATUS_PAUSED:
+		return "paused"
+	}
+	return "unknown"
+}
+
+// timeOf formats a timestamp for output: RFC 3339 in UTC with
+// milliseconds, or "" when unset.
+func timeOf(t *timestamppb.Timestamp) string {
+	if t == nil || !t.IsValid() || (t.GetSeconds() == 0 && t.GetNanos() == 0) {
+		return ""
+	}
+	return t.AsTime().UTC().Format("2006-01-02T15:04:05.000Z07:00")
+}
+
+// runDescription is the -o json form of dslrun describe.
+type runDescription struct {
+	WorkflowID        string            `json:"workflowId"`
+	RunID             string            `json:"runId"`
+	Type              string            `json:"type"`
+	Status            string            `json:"status"`
+	TaskQueue         string            `json:"taskQueue"`
+	StartTime         string            `json:"startTime"`
+	CloseTime         string            `json:"closeTime,omitempty"`
+	HistoryLength     int64             `json:"historyLength"`
+	HistorySizeBytes  int64             `json:"historySizeBytes"`
+	FirstRunID        string            `json:"firstRunId,omitempty"`
+	Parent            string            `json:"parentWorkflowId,omitempty"`
+	PendingActivities []pendingActivity `json:"pendingActivities"`
+	PendingChildren   []pendingChild    `json:"pendingChildren"`
+}
+
+type pendingActivity struct {
+	ActivityID  string `json:"activityId"`
+	Type        string `json:"type"`
+	State       string `json:"state"`
+	Attempt     int32  `json:"attempt"`
+	LastFailure string `json:"lastFailure,omitempty"`
+}
+
+type pendingChild struct {
+	WorkflowID        string `json:"workflowId"`
+	RunID             string `json:"runId"`
+	Type              string `json:"type"`
+	ParentClosePolicy string `json:"parentClosePolicy"`
+}
+
+func newDescribeCmd(opts *Options, runF func(*opsOptions) error) *cobra.Command {
+	o := &opsOptions{Options: opts}
+	cmd := &cobra.Command{
+		Use:   "describe WORKFLOW_ID",
+		Short: "Show a run's status, task queue, times, history length and pending work",
+		Long: `Show a run: its status, workflow type, task queue, start and close times,
+history length, and the activities and child workflows it is waiting for.
+
+  dslrun describe order-42 --output json --address localhost:7233`,
+		Args: cobra.ExactArgs(1),
+	}
+	o.register(cmd.Flags(), true)
+	return newOpsCmd(o, cmd, func(ctx context.Context, _ []string) error {
+		if runF != nil {
+			return runF(o)
+		}
+		return runDescribe(ctx, o)
+	})
+}
+
+func runDescribe(ctx context.Context, o *opsOptions) error {
+	s, err := o.dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	resp, err := s.Client.DescribeWorkflowExecution(ctx, o.WorkflowID, o.RunID)
+	if err != nil {
+		return o.runError("describe", err)
+	}
+	info := resp.GetWorkflowExecutionInfo()
+	d := runDescription{
+		WorkflowID:        info.GetExecution().GetWorkflowId(),
+		RunID:             info.GetExecution().GetRunId(),
+		Type:              info.GetType().GetName(),
+		Status:            statusName(info.GetStatus()),
+		TaskQueue:         info.GetTaskQueue(),
+		StartTime:         timeOf(info.GetStartTime()),
+		CloseTime:         timeOf(info.GetCloseTime()),
+		HistoryLength:     info.GetHistoryLength(),
+		HistorySizeBytes:  info.GetHistorySizeBytes(),
+		FirstRunID:        info.GetFirstRunId(),
+		Parent:            info.GetParentExecution().GetWorkflowId(),
+		PendingActivities: []pendingActivity{},
+		PendingChildren:   []pendingChild{},
+	}
+	for _, a := range resp.GetPendingActivities() {
+		d.PendingActivities = append(d.PendingActivities, pendingActivity{
+			ActivityID:  a.GetActivityId(),
+			Type:        a.GetActivityType().GetName(),
+			State:       strings.ToLower(a.GetState().String()),
+			Attempt:     a.GetAttempt(),
+			LastFailure: a.GetLastFailure().GetMessage(),
+		})
+	}
+	for _, c := range resp.GetPendingChildren() {
+		d.PendingChildren = append(d.PendingChildren, pendingChild{
+			WorkflowID:        c.GetWorkflowId(),
+			RunID:             c.GetRunId(),
+			Type:              c.GetWorkflowTypeName(),
+			ParentClosePolicy: strings.ToLower(c.GetParentClosePolicy().String()),
+		})
+	}
+	if o.Output == "json" {
+		return encodeJSON(o.Stdout, d)
+	}
+	tw := tabwriter.NewWriter(o.Stdout, 0, 4, 2, ' ', 0)
+	row := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(tw, "%s\t%s\n", k, v)
+		}
+	}
+	row("workflow id", d.WorkflowID)
+	row("run id", d.RunID)
+	row("type", d.Type)
+	row("status", d.Status)
+	row("task queue", d.TaskQueue)
+	row("start time", d.StartTime)
+	row("close time", d.CloseTime)
+	row("history length", fmt.Sprint(d.HistoryLength))
+	row("parent", d.Parent)
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(d.PendingActivities) > 0 {
+		fmt.Fprintln(o.Stdout, "pending activities")
+		for _, a := range d.PendingActivities {
+			fmt.Fprintf(o.Stdout, "  %s (id %s, %s, attempt %d)\n", a.Type, a.ActivityID, a.State, a.Attempt)
+			if a.LastFailure != "" {
+				fmt.Fprintf(o.Stdout, "    last failure: %s\n", a.LastFailure)
+			}
+		}
+	}
+	if len(d.PendingChildren) > 0 {
+		fmt.Fprintln(o.Stdout, "pending children")
+		for _, c := range d.PendingChildren {
+			fmt.Fprintf(o.Stdout, "  %s %s (parent close policy %s)\n", c.Type, c.WorkflowID, c.ParentClosePolicy)
+		}
+	}
+	return nil
+}
+
+func newResultCmd(opts *Options, runF func(*opsOptions) error) *cobra.Command {
+	o := &opsOptions{Options: opts}
+	cmd := &cobra.Command{
+		Use:   "result WORKFLOW_ID",
+		Short: "Wait for a run to close and print its result",
+		Long: `Wait for a run to close, following continue-as-new, and print its result as
+JSON, or its failure chain, exactly as dslrun apply does. Ctrl-C stops waiting
+and leaves the run alone.
+Exit codes: 0 completed, 1 failed, 3 cancelled, 4 timed out or terminated.
+
+  dslrun result order-42 --address localhost:7233`,
+		Args: cobra.ExactArgs(1),
+	}
+	o.register(cmd.Flags(), true)
+	return newOpsCmd(o, cmd, func(ctx context.Context, _ []string) error {
+		if runF != nil {
+			return runF(o)
+		}
+		return runResultCmd(ctx, o)
+	})
+}
+
+func runResultCmd(ctx context.Context, o *opsOptions) error {
+	s, err := o.dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	// Describe first: it names a missing workflow clearly, and pins the
+	// run id that the output reports.
+	resp, err := s.Client.DescribeWorkflowExecution(ctx, o.WorkflowID, o.RunID)
+	if err != nil {
+		return o.runError("result", err)
+	}
+	run := s.Client.GetWorkflow(ctx, o.WorkflowID, resp.GetWorkflowExecutionInfo().GetExecution().GetRunId())
+	var raw json.RawMessage
+	err = run.Get(ctx, &raw)
+	return reportResult(o.Options, run, raw, err, o.Output)
+}
+
+// historyOptions are the options of dslrun history.
+type historyOptions struct {
+	opsOptions
+}
+
+func newHistoryCmd(opts *Options, runF func(*historyOptions) error) *cobra.Command {
+	o := &historyOptions{opsOptions{Options: opts}}
+	cmd := &cobra.Command{
+		Use:   "history WORKFLOW_ID",
+		Short: "Print the event history of a run",
+		Long: `Print the event history of one run, an event a line: id, time, type and the
+event's gist (activity type, timer, signal or update name, failure).
+
+With --output json the history is printed in Temporal's JSON form, the one
+'temporal workflow show --output json' prints and that the Go SDK's
+worker.NewWorkflowReplayer (client.HistoryFromJSON) reads back, so a run
+can be replayed against a changed interpreter.
+
+  dslrun history order-42 --output json --address localhost:7233 > order-42.json`,
+		Args: cobra.ExactArgs(1),
+	}
+	o.register(cmd.Flags(), true)
+	return newOpsCmd(&o.opsOptions, cmd, func(ctx context.Context, _ []string) error {
+		if runF != nil {
+			return runF(o)
+		}
+		return runHistory(ctx, o)
+	})
+}
+
+func runHistory(ctx context.Context, o *historyOptions) error {
+	s, err := o.dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	it := s.Client.GetWorkflowHistory(ctx, o.WorkflowID, o.RunID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	h := &historypb.History{}
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			return o.runError("history", err)
+		}
+		h.Events = append(h.Events, ev)
+	}
+	if o.Output == "json" {
+		b, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(h)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(o.Stdout, "%s\n", b)
+		return err
+	}
+	var buf bytes.Buffer
+	tw := tabwriter.NewWriter(&buf, 0, 4, 2, ' ', 0)
+	for _, ev := range h.Events {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", ev.GetEventId(), timeOf(ev.GetEventTime()), ev.GetEventType().String(), eventGist(ev))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	// Events without a gist would end in the padding of the type column.
+	for _, line := range strings.SplitAfter(buf.String(), "\n") {
+		if line != "" {
+			fmt.Fprintln(o.Stdout, strings.TrimRight(line, " \n"))
+		}
+	}
+	return nil
+}
+
+// eventGist says in a few words what an event is about.
+func eventGist(ev *historypb.HistoryEvent) string {
+	switch a := ev.GetAttributes().(type) {
+	case *historypb.HistoryEvent_WorkflowExecutionStartedEventAttributes:
+		return fmt.Sprintf("type %s, task queue %s", a.WorkflowExecutionStartedEventAttributes.GetWorkflowType().GetName(),
+			a.WorkflowExecutionStartedEventAttributes.GetTaskQueue().GetName())
+	case *historypb.HistoryEvent_WorkflowExecutionCompletedEventAttributes:
+		return payloadsGist(a.WorkflowExecutionCompletedEventAttributes.GetResult())
+	case *historypb.HistoryEvent_WorkflowExecutionFailedEventAttributes:
+		return a.WorkflowExecutionFailedEventAttributes.GetFailure().GetMessage()
+	case *historypb.HistoryEvent_WorkflowExecutionCancelRequestedEventAttributes:
+		return a.WorkflowExecutionCancelRequestedEventAttributes.GetCause()
+	case *historypb.HistoryEvent_WorkflowExecutionTerminatedEventAttributes:
+		return a.WorkflowExecutionTerminatedEventAttributes.GetReason()
+	case *historypb.HistoryEvent_WorkflowExecutionContinuedAsNewEventAttributes:
+		return "new run id " + a.WorkflowExecutionContinuedAsNewEventAttributes.GetNewExecutionRunId()
+	case *historypb.HistoryEvent_ActivityTaskScheduledEventAttributes:
+		return fmt.Sprintf("%s (id %s)", a.ActivityTaskScheduledEventAttributes.GetActivityType().GetName(), a.ActivityTaskScheduledEventAttributes.GetActivityId())
+	case *historypb.HistoryEvent_ActivityTaskStartedEventAttributes:
+		return fmt.Sprintf("attempt %d", a.ActivityTaskStartedEventAttributes.GetAttempt())
+	case *historypb.HistoryEvent_ActivityTaskCompletedEventAttributes:
+		return payloadsGist(a.ActivityTaskCompletedEventAttributes.GetResult())
+	case *historypb.HistoryEvent_ActivityTaskFailedEventAttributes:
+		return a.ActivityTaskFailedEventAttributes.GetFailure().GetMessage()
+	case *historypb.HistoryEvent_TimerStartedEventAttributes:
+		return a.TimerStartedEventAttributes.GetStartToFireTimeout().AsDuration().String()
+	case *historypb.HistoryEvent_WorkflowExecutionSignaledEventAttributes:
+		return a.WorkflowExecutionSignaledEventAttributes.GetSignalName()
+	case *historypb.HistoryEvent_WorkflowExecutionUpdateAcceptedEventAttributes:
+		return a.WorkflowExecutionUpdateAcceptedEventAttributes.GetAcceptedRequest().GetInput().GetName()
+	case *historypb.HistoryEvent_WorkflowExecutionUpdateCompletedEventAttributes:
+		if f := a.WorkflowExecutionUpdateCompletedEventAttributes.GetOutcome().GetFailure(); f != nil {
+			return "failed: " + f.GetMessage()
+		}
+		return payloadsGist(a.WorkflowExecutionUpdateCompletedEventAttributes.GetOutcome().GetSuccess())
+	case *historypb.HistoryEvent_MarkerRecordedEventAttributes:
+		return a.MarkerRecordedEventAttributes.GetMarkerName()
+	case *historypb.HistoryEvent_StartChildWorkflowExecutionInitiatedEventAttributes:
+		return fmt.Sprintf("%s %s", a.StartChildWorkflowExecutionInitiatedEventAttributes.GetWorkflowType().GetName(),
+			a.StartChildWorkflowExecutionInitiatedEventAttributes.GetWorkflowId())
+	case *historypb.HistoryEvent_SignalExternalWorkflowExecutionInitiatedEventAttributes:
+		return fmt.Sprintf("%s to %s", a.SignalExternalWorkflowExecutionInitiatedEventAttributes.GetSignalName(),
+			a.SignalExternalWorkflowExecutionInitiatedEventAttributes.GetWorkflowExecution().GetWorkflowId())
+	}
+	return ""
+}
+
+// payloadsGist shows a result in short: its JSON, cut at 60 characters.
+func payloadsGist(p *commonpb.Payloads) string {
+	if len(p.GetPayloads()) == 0 {
+		return ""
+	}
+	var v any
+	if err := converter.GetDefaultDataConverter().FromPayload(p.GetPayloads()[0], &v); err != nil {
+		return ""
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return ""
+	}
+	s := string(b)
+	if len(s) > 60 {
+		s = s[:57] + "..."
+	}
+	return s
+}
+
+// listOptions are the options of dslrun list.
+type listOptions struct {
+	opsOptions
+	Query string
+	Limit int
+}
+
+func newListCmd(opts *Options, runF func(*listOptions) error) *cobra.Command {
+	o := &listOptions{opsOptions: opsOptions{Options: opts}}
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List runs, newest first",
+		Long: `List runs, newest first, filtered by a Temporal visibility query (the same
+syntax as 'temporal workflow list --query': WorkflowType, WorkflowId,
+ExecutionStatus, TaskQueue, StartTime, search attributes).
+
+  dslrun list --query 'WorkflowType="entity" AND ExecutionStatus="Running"' --limit 20 --address localhost:7233`,
+		Args: cobra.NoArgs,
+	}
+	o.register(cmd.Flags(), false)
+	cmd.Flags().StringVarP(&o.Query, "query", "q", "", "visibility query (default: every run)")
+	cmd.Flags().IntVar(&o.Limit, "limit", 100, "print at most this many runs; 0 prints all")
+	return newOpsCmd(&o.opsOptions, cmd, func(ctx context.Context, _ []string) error {
+		if o.Limit < 0 {
+			return usageErrorf("--limit must not be negative, got %d", o.Limit)
+		}
+		if runF != nil {
+			return runF(o)
+		}
+		return runList(ctx, o)
+	})
+}
+
+// listedRun is one run in the -o json form of dslrun list.
+type listedRun struct {
+	WorkflowID string `json:"workflowId"`
+	RunID      string `json:"runId"`
+	Type       string `json:"type"`
+	Status     string `json:"status"`
+	TaskQueue  string `json:"taskQueue"`
+	StartTime  string `json:"startTime"`
+	CloseTime  string `json:"closeTime,omitempty"`
+}
+
+func runList(ctx context.Context, o *listOptions) error {
+	s, err := o.dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	runs := []listedRun{}
+	var token []byte
+	for {
+		pageSize := 100
+		if o.Limit > 0 && o.Limit-len(runs) < pageSize {
+			pageSize = o.Limit - len(runs)
+		}
+		resp, err := s.Client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+			Namespace: s.Namespace, PageSize: int32(pageSize), NextPageToken: token, Query: o.Query,
+		})
+		if err != nil {
+			return &exitError{code: ExitFailure, err: fmt.Errorf("list: %w", err)}
+		}
+		for _, e := range resp.GetExecutions() {
+			runs = append(runs, listedRun{
+				WorkflowID: e.GetExecution().GetWorkflowId(),
+				RunID:      e.GetExecution().GetRunId(),
+				Type:       e.GetType().GetName(),
+				Status:     statusName(e.GetStatus()),
+				TaskQueue:  e.GetTaskQueue(),
+				StartTime:  timeOf(e.GetStartTime()),
+				CloseTime:  timeOf(e.GetCloseTime()),
+			})
+			if o.Limit > 0 && len(runs) == o.Limit {
+				break
+			}
+		}
+		token = resp.GetNextPageToken()
+		if len(token) == 0 || (o.Limit > 0 && len(runs) >= o.Limit) {
+			break
+		}
+	}
+	if o.Output == "json" {
+		return encodeJSON(o.Stdout, runs)
+	}
+	return printRuns(o.Stdout, runs)
+}
+
+func printRuns(w io.Writer, runs []listedRun) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "STATUS\tWORKFLOW ID\tTYPE\tSTART TIME")
+	for _, r := range runs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Status, r.WorkflowID, r.Type, r.StartTime)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,169 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/dslrun/dslrun/dsl"
+	"github.com/dslrun/dslrun/interpreter"
+	"github.com/google/uuid"
+	"github.com/spf13/pflag"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+)
+
+// startMessage holds apply's start variants: signal-with-start
+// (--signal) and update-with-start (--update).
+type startMessage struct {
+	Signal      string
+	SignalInput string
+	Update      string
+	UpdateInput string
+
+	arg any // the decoded --signal-input or --update-input
+}
+
+func (m *startMessage) register(fs *pflag.FlagSet) {
+	fs.StringVar(&m.Signal, "signal", "", "signal-with-start: send this signal with the start (or to the run already running under the id)")
+	fs.StringVar(&m.SignalInput, "signal-input", "", "argument of --signal as JSON, or @file.json")
+	fs.StringVar(&m.Update, "update", "", "update-with-start: send this update with the start and print what it returns (the run already running under the id gets it, unless options.idConflictPolicy says otherwise)")
+	fs.StringVar(&m.UpdateInput, "update-input", "", "argument of --update as JSON, or @file.json")
+}
+
+// prepare checks the flags against each other and against the handlers w
+// declares, and reads the message's argument.
+func (m *startMessage) prepare(w *dsl.Workflow, stdin io.Reader) error {
+	switch {
+	case m.Signal != "" && m.Update != "":
+		return usageErrorf("--signal and --update cannot be used together")
+	case m.SignalInput != "" && m.Signal == "":
+		return usageErrorf("--signal-input needs --signal")
+	case m.UpdateInput != "" && m.Update == "":
+		return usageErrorf("--update-input needs --update")
+	}
+	var err error
+	switch {
+	case m.Signal != "":
+		if err := checkDeclared("signal", m.Signal, w.Name, dsl.SortedKeys(w.Signals)); err != nil {
+			return err
+		}
+		if m.arg, err = readInput(m.SignalInput, stdin); err != nil {
+			return usageErrorf("--signal-input: %v", err)
+		}
+	case m.Update != "":
+		if err := checkDeclared("update", m.Update, w.Name, dsl.SortedKeys(w.Updates)); err != nil {
+			return err
+		}
+		if m.arg, err = readInput(m.UpdateInput, stdin); err != nil {
+			return usageErrorf("--update-input: %v", err)
+		}
+	}
+	return nil
+}
+
+// checkDeclared refuses a message that no handler of the definition takes:
+// it would wait, unread, in the run's history.
+func checkDeclared(kind, name, workflow string, declared []string) error {
+	for _, d := range declared {
+		if d == name || d == "*" {
+			return nil
+		}
+	}
+	list := "none"
+	if len(declared) > 0 {
+		list = strings.Join(declared, ", ")
+	}
+	return usageErrorf("--%s %q: %s has no %s handler of that name (declared: %s)", kind, name, workflow, kind, list)
+}
+
+// start starts the run: plainly, with a signal, or with an update, whose
+// outcome it reports on stderr (text) or keeps for the JSON result.
+func (m *startMessage) start(ctx context.Context, o *applyOptions, c client.Client, so client.StartWorkflowOptions, name string, input any, env interpreter.Envelope) (client.WorkflowRun, error) {
+	switch {
+	case m.Signal != "":
+		run, err := c.SignalWithStartWorkflow(ctx, so.ID, m.Signal, m.arg, so, name, input, env)
+		if err != nil {
+			return nil, &exitError{code: ExitFailure, err: fmt.Errorf("signal-with-start: %w", err)}
+		}
+		return run, nil
+	case m.Update != "":
+		return m.updateWithStart(ctx, o, c, so, name, input, env)
+	}
+	run, err := c.ExecuteWorkflow(ctx, so, name, input, env)
+	if err != nil {
+		return nil, &exitError{code: ExitFailure, err: fmt.Errorf("start workflow: %w", err)}
+	}
+	return run, nil
+}
+
+func (m *startMessage) updateWithStart(ctx context.Context, o *applyOptions, c client.Client, so client.StartWorkflowOptions, name string, input any, env interpreter.Envelope) (client.WorkflowRun, error) {
+	if so.WorkflowIDConflictPolicy == enumspb.WORKFLOW_ID_CONFLICT_POLICY_UNSPECIFIED {
+		// Temporal needs a conflict policy for update-with-start; updating
+		// the run that already holds the id is what the pattern is for.
+		so.WorkflowIDConflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING
+	}
+	op := c.NewWithStartWorkflowOperation(so, name, input, env)
+	out := &updateOutcome{UpdateID: uuid.NewString(), Update: m.Update}
+	h, err := c.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
+		StartWorkflowOperation: op,
+		UpdateOptions: client.UpdateWorkflowOptions{
+			UpdateID:     out.UpdateID,
+			UpdateName:   m.Update,
+			Args:         []any{m.arg},
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+		},
+	})
+	run, startErr := op.Get(ctx)
+	if startErr != nil {
+		return nil, &exitError{code: ExitFailure, err: fmt.Errorf("update-with-start: %w", startErr)}
+	}
+	var raw json.RawMessage
+	if err == nil {
+		err = h.Get(ctx, &raw)
+	}
+	out.set(raw, err)
+	ur := &updatedRun{WorkflowRun: run, update: out}
+	if out.Status == "rejected" {
+		if o.Output == "json" {
+			_ = encodeJSON(o.Stdout, runResult{WorkflowID: run.GetID(), RunID: run.GetRunID(), Status: "running", Update: out})
+			return nil, silent(ExitFailure)
+		}
+		return nil, &exitError{code: ExitFailure, err: fmt.Errorf("%s (workflow id %s, run id %s)", out.Error.Message, run.GetID(), run.GetRunID())}
+	}
+	if o.Output == "text" {
+		if out.Status == "completed" {
+			fmt.Fprintf(o.Stderr, "update %s returned %s\n", m.Update, compactJSON(out.Result))
+		} else {
+			fmt.Fprintf(o.Stderr, "update %s failed: %s\n", m.Update, strings.Join(out.Error.Chain, ": "))
+		}
+	}
+	return ur, nil
+}
+
+// updatedRun is a run started with an update, carrying the update's
+// outcome into apply's JSON result.
+type updatedRun struct {
+	client.WorkflowRun
+	update *updateOutcome
+}
+
+// startedUpdate returns the outcome of the update a run was started with,
+// or nil.
+func startedUpdate(run client.WorkflowRun) *updateOutcome {
+	if ur, ok := run.(*updatedRun); ok {
+		return ur.update
+	}
+	return nil
+}
+
+func compactJSON(raw json.RawMessage) string {
+	var b bytes.Buffer
+	if err := json.Compact(&b, raw); err != nil {
+		return string(raw)
+	}
+	return b.String()
+}
