@@ -220,7 +220,7 @@ func printDevBanner(o *devOptions, s *session, dbFile string, defs *servedDefini
 	}
 	if o.Worker {
 		fmt.Fprintf(out, "  worker             task queue %q\n", o.TaskQueue)
-		defs.describe(out, o.Options, o.TaskQueue)
+		defs.describe(out, "    ", o.Options, o.TaskQueue)
 	} else {
 		fmt.Fprintf(out, "  worker             none: start 'dslrun worker --dir DIR --address %s'\n", s.Address)
 	}

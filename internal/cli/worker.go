@@ -120,7 +120,7 @@ func runWorker(ctx context.Context, o *workerOptions) error {
 		return &exitError{code: ExitFailure, err: err}
 	}
 	fmt.Fprintf(o.Stderr, "dslrun worker serving task queue %q of namespace %q at %s\n", o.TaskQueue, s.Namespace, s.Address)
-	defs.describe(o.Stderr, o.Options, o.TaskQueue)
+	defs.describe(o.Stderr, "  ", o.Options, o.TaskQueue)
 	fmt.Fprintln(o.Stderr, "press Ctrl-C (or send SIGTERM) to stop")
 
 	select {
@@ -185,28 +185,28 @@ func loadDefinitions(o *Options, dirs []string) (*servedDefinitions, error) {
 		if len(dups) > 0 {
 			parts = append(parts, fmt.Sprintf("%d duplicate workflow names", len(dups)))
 		}
-		return nil, &exitError{code: ExitFailure, err: fmt.Errorf("%s: nothing was started", strings.Join(parts, ", "))}
+		return nil, &exitError{code: ExitFailure, err: fmt.Errorf("%s: not starting", strings.Join(parts, ", "))}
 	}
 	return d, nil
 }
 
 // describe prints what a worker on taskQueue serves.
-func (d *servedDefinitions) describe(w io.Writer, o *Options, taskQueue string) {
+// Every line starts with indent.
+func (d *servedDefinitions) describe(w io.Writer, indent string, o *Options, taskQueue string) {
 	if d == nil || len(d.names) == 0 {
-		fmt.Fprintln(w, "  workflows:  none by name (runs started by dslrun apply carry their definition)")
+		fmt.Fprintf(w, "%sworkflows:  none by name (runs started by dslrun apply carry their definition)\n", indent)
 	} else {
-		fmt.Fprintf(w, "  workflows:  %d by name\n", len(d.names))
+		fmt.Fprintf(w, "%sworkflows:  %d by name\n", indent, len(d.names))
 		for _, name := range d.names {
-			fmt.Fprintf(w, "    %-24s %s\n", name, d.files[name])
+			fmt.Fprintf(w, "%s  %-24s %s\n", indent, name, d.files[name])
 		}
 		for _, name := range d.names {
 			if q := d.queues[name]; q != taskQueue {
-				fmt.Fprintf(w, "  note: %s sets options.taskQueue %q: dslrun apply starts it there, not on %q\n", name, q, taskQueue)
+				fmt.Fprintf(w, "%snote: %s sets options.taskQueue %q: dslrun apply starts it there, not on %q\n", indent, name, q, taskQueue)
 			}
 		}
 	}
-	names := o.Registry.Names()
-	fmt.Fprintf(w, "  activities: %s\n", strings.Join(names, ", "))
+	fmt.Fprintf(w, "%sactivities: %s\n", indent, strings.Join(o.Registry.Names(), ", "))
 }
 
 // lookup is the interpreter's view of d; nil serves no definition by name.
