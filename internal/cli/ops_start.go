@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/dslrun/dslrun/dsl"
 	"github.com/dslrun/dslrun/interpreter"
@@ -117,8 +118,19 @@ func (m *startMessage) updateWithStart(ctx context.Context, o *applyOptions, c c
 			WaitForStage: client.WorkflowUpdateStageCompleted,
 		},
 	})
-	run, startErr := op.Get(ctx)
+	getCtx := ctx
+	if err != nil {
+		// The request failed, perhaps before the start was even sent, in
+		// which case the operation never completes: do not wait long.
+		var cancel context.CancelFunc
+		getCtx, cancel = context.WithTimeout(ctx, time.Second)
+		defer cancel()
+	}
+	run, startErr := op.Get(getCtx)
 	if startErr != nil {
+		if err != nil {
+			startErr = err
+		}
 		return nil, &exitError{code: ExitFailure, err: fmt.Errorf("update-with-start: %w", startErr)}
 	}
 	var raw json.RawMessage
