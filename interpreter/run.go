@@ -54,11 +54,14 @@ type lookupResult struct {
 
 // lookup loads the definition called name once, recording it in history.
 func (in *interpreter) lookup(ctx workflow.Context, name string) ([]byte, error) {
-	if in.defs == nil {
-		return nil, definitionError("no definition %q: this worker has no definitions to look up, and the run was started without one", name)
-	}
+	// The side effect runs even without a definitions source: a replay
+	// reads the recorded marker and never calls the function, so a worker
+	// without definitions can still replay any run started by name.
 	defs := in.defs
 	enc := workflow.SideEffect(ctx, func(workflow.Context) any {
+		if defs == nil {
+			return lookupResult{Error: fmt.Sprintf("no definition %q: this worker has no definitions to look up, and the run was started without one", name)}
+		}
 		b, ok := defs.Lookup(name)
 		switch {
 		case !ok:
