@@ -75,7 +75,11 @@
 // cancellation, ExpressionErrorType (an expression failed, exceeded its
 // limits or gave a value of the wrong type) and LimitExceededType (the run
 // executed maxBusySteps steps without waiting once: a loop that never
-// blocks). Both are non-retryable and fail the run, never the workflow
+// blocks). All the expressions of one workflow task share an operation
+// budget (maxTaskExprSteps) on top of each expression's own limits, so a
+// step full of heavy expressions fails the run too instead of keeping the
+// task busy past the deadlock detector; query handlers, which must not
+// change the run, do not spend it. Both are non-retryable and fail the run, never the workflow
 // task, so a hostile definition cannot keep workers busy retrying it.
 //
 // # Cancellation

@@ -33,7 +33,9 @@ func (r *runner) registerHandlers(ctx workflow.Context) error {
 			if err != nil {
 				return nil, fmt.Errorf("query %q: arguments: %w", name, err)
 			}
-			v, err := r.env(ctx, r.handlerScope(name, args)).eval(q)
+			qe := r.env(ctx, r.handlerScope(name, args))
+			qe.query = true
+			v, err := qe.eval(q)
 			if err != nil {
 				return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("query %q: %v", name, err), ExpressionErrorType, nil)
 			}

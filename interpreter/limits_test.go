@@ -2,6 +2,7 @@ package interpreter
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -68,9 +69,49 @@ func TestLimitErrorIsKeptAsCause(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = v.eval(map[string]any{"input": nil, "state": map[string]any{}, "steps": map[string]any{}, "workflow": map[string]any{}})
+	_, err = v.eval(map[string]any{"input": nil, "state": map[string]any{}, "steps": map[string]any{}, "workflow": map[string]any{}}, nil)
 	var le *expression.LimitError
 	if !errors.As(err, &le) {
 		t.Fatalf("error %v (%T), want a *expression.LimitError inside", err, err)
+	}
+}
+
+// TestTaskExpressionBudget: expressions that are each within their own
+// operation budget still fail the run, deterministically, once together
+// they spend the budget of one workflow task (maxTaskExprSteps) — so a
+// step with many heavy expressions cannot keep a worker busy past the
+// deadlock detector and have the task retried forever.
+func TestTaskExpressionBudget(t *testing.T) {
+	const heavy = `"${ sum(1..100000, #) + sum(1..100000, #) + sum(1..100000, #) + sum(1..100000, #) }"` // 800,000 steps
+	for _, tc := range []struct {
+		name string
+		keys int
+		fail bool
+	}{
+		{"two heavy values fit one task", 2, false},
+		{"three heavy values exceed it", 3, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var set strings.Builder
+			for i := range tc.keys {
+				fmt.Fprintf(&set, "      k%d: %s\n", i, heavy)
+			}
+			def := "dsl: v1\nname: heavy\nsteps:\n  - set:\n" + set.String() + "output: ${ state.k0 }\n"
+			h := newHarness(t)
+			if raceEnabled {
+				h.env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: 60 * time.Second})
+			}
+			h.run(def, nil)
+			if !tc.fail {
+				if got := h.result(); got != 20000200000 {
+					t.Fatalf("output = %v (%T), want 20000200000", got, got)
+				}
+				return
+			}
+			app := h.wantFailure(ExpressionErrorType, "steps[0]: set.k2: expression")
+			if !strings.Contains(app.Error(), "shared operation budget (2000000 steps)") {
+				t.Errorf("error %q does not name the task budget", app.Error())
+			}
+		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/dslrun/dslrun/internal/expression"
 	"slices"
 	"strings"
 
@@ -18,6 +19,14 @@ import (
 // would otherwise keep the workflow task running until the SDK's deadlock
 // detector fails it, on every worker, forever. The count is deterministic.
 const maxBusySteps = 10_000
+
+// maxTaskExprSteps is the expression operation budget of one workflow task:
+// all the expressions evaluated between two workflow tasks share it, on top
+// of each expression's own limit (expression.MaxSteps). A few expressions
+// near their own limit in a row could otherwise keep the task busy past the
+// SDK's deadlock detector, and a failed task is retried forever. It counts
+// steps, never time, so every replay fails at the same place.
+const maxTaskExprSteps = 2_000_000
 
 // runDynamic is the dynamic workflow: the run's workflow type names the
 // definition. Argument 0 is the input, argument 1 an optional Envelope.
@@ -168,6 +177,23 @@ type runner struct {
 	stop error
 	// busy counts the steps executed since the run last waited.
 	busy int
+	// exprBudget is the expression budget of the current workflow task, which
+	// exprEpoch identifies by the history length at its start.
+	exprBudget *expression.Budget
+	exprEpoch  int
+}
+
+// taskBudget returns the expression budget of the current workflow task,
+// renewed whenever a new workflow task has started. The history length at
+// the start of the task is part of the history, so replays renew it at the
+// same points.
+func (r *runner) taskBudget(ctx workflow.Context) *expression.Budget {
+	epoch := workflow.GetInfo(ctx).GetCurrentHistoryLength()
+	if r.exprBudget == nil || epoch != r.exprEpoch {
+		r.exprBudget = expression.NewBudget(maxTaskExprSteps)
+		r.exprEpoch = epoch
+	}
+	return r.exprBudget
 }
 
 // execute runs the steps of the definition and ends the run.
@@ -372,6 +398,9 @@ type env struct {
 	ctx  workflow.Context
 	sc   *scope
 	vars map[string]any
+	// query is set for query handlers: they run outside workflow tasks and
+	// must not change the run, not even its expression budget.
+	query bool
 }
 
 func (r *runner) env(ctx workflow.Context, sc *scope) *env {
@@ -388,7 +417,10 @@ func (e *env) eval(v value) (any, error) {
 	if e.vars == nil {
 		e.vars = e.r.vars(e.ctx, e.sc)
 	}
-	return v.eval(e.vars)
+	if e.query {
+		return v.eval(e.vars, nil)
+	}
+	return v.eval(e.vars, e.r.taskBudget(e.ctx))
 }
 
 // refresh drops the environment, so that the next evaluation sees the

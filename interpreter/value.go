@@ -26,13 +26,15 @@ const errorVar = "error"
 // mapping that holds templates. Evaluation never changes the value, so one
 // compiled plan serves every run of a definition.
 type value interface {
-	eval(vars map[string]any) (any, error)
+	// eval evaluates the value over vars, charging every expression step
+	// to shared as well (nil: only the per-expression limits apply).
+	eval(vars map[string]any, shared *expression.Budget) (any, error)
 }
 
 // constValue is a value without templates.
 type constValue struct{ v any }
 
-func (c constValue) eval(map[string]any) (any, error) { return c.v, nil }
+func (c constValue) eval(map[string]any, *expression.Budget) (any, error) { return c.v, nil }
 
 // templateValue is a string holding ${ ... }.
 type templateValue struct {
@@ -40,8 +42,8 @@ type templateValue struct {
 	t   *expression.Template
 }
 
-func (t templateValue) eval(vars map[string]any) (any, error) {
-	v, err := t.t.Eval(vars)
+func (t templateValue) eval(vars map[string]any, shared *expression.Budget) (any, error) {
+	v, err := t.t.EvalShared(vars, shared)
 	if err != nil {
 		return nil, &exprError{src: t.src, err: err}
 	}
@@ -51,10 +53,10 @@ func (t templateValue) eval(vars map[string]any) (any, error) {
 // listValue is a list with at least one template inside.
 type listValue []value
 
-func (l listValue) eval(vars map[string]any) (any, error) {
+func (l listValue) eval(vars map[string]any, shared *expression.Budget) (any, error) {
 	out := make([]any, len(l))
 	for i, v := range l {
-		x, err := v.eval(vars)
+		x, err := v.eval(vars, shared)
 		if err != nil {
 			return nil, err
 		}
@@ -71,10 +73,10 @@ type mapValue struct {
 	vals []value
 }
 
-func (m mapValue) eval(vars map[string]any) (any, error) {
+func (m mapValue) eval(vars map[string]any, shared *expression.Budget) (any, error) {
 	out := make(map[string]any, len(m.keys))
 	for i, k := range m.keys {
-		x, err := m.vals[i].eval(vars)
+		x, err := m.vals[i].eval(vars, shared)
 		if err != nil {
 			return nil, err
 		}

@@ -44,6 +44,7 @@ const (
 	LimitRange       Limit = "range size limit"
 	LimitMemory      Limit = "memory budget"
 	LimitValueDepth  Limit = "value nesting limit"
+	LimitShared      Limit = "shared operation budget"
 )
 
 // LimitError reports that an evaluation exceeded one of its limits. It is
@@ -100,6 +101,8 @@ func errValueDepth() *LimitError {
 type budget struct {
 	steps int
 	bytes int
+	// shared, when set, is charged with every step too.
+	shared *Budget
 }
 
 // charge spends n steps.
@@ -111,9 +114,36 @@ func (b *budget) charge(n int) error {
 		b.steps = MaxSteps + 1
 		return errSteps()
 	}
+	if s := b.shared; s != nil {
+		if n > s.max-s.used {
+			s.used = s.max + 1
+			return &LimitError{Limit: LimitShared, Max: s.max, Unit: "steps"}
+		}
+		s.used += n
+	}
 	b.steps += n
 	return nil
 }
+
+// Budget is an operation budget that several evaluations share: their
+// steps together cannot exceed it, although each evaluation also keeps its
+// own MaxSteps. The interpreter gives one to all the evaluations of one
+// workflow task, so that many expressions in a row cannot keep a worker
+// busy past the SDK's deadlock detector either. Like the per-evaluation
+// limits it counts steps, never time, so it is deterministic. A Budget is
+// not safe for concurrent use.
+type Budget struct {
+	max, used int
+}
+
+// NewBudget returns a shared budget of max steps.
+func NewBudget(max int) *Budget { return &Budget{max: max} }
+
+// Used returns the steps spent so far.
+func (s *Budget) Used() int { return min(s.used, s.max) }
+
+// Reset makes the whole budget available again.
+func (s *Budget) Reset() { s.used = 0 }
 
 // chargeBytes spends the steps for scanning n bytes.
 func (b *budget) chargeBytes(n int) error {

@@ -210,6 +210,13 @@ func (t *Template) Compile(vars []string) ([]*Program, error) {
 // template share one budget. Errors are positioned within the template's
 // source.
 func (t *Template) Eval(vars map[string]any) (any, error) {
+	return t.EvalShared(vars, nil)
+}
+
+// EvalShared is Eval with every step also charged to shared (nil: no
+// shared budget). When shared runs out the evaluation fails with a
+// *LimitError whose Limit is LimitShared.
+func (t *Template) EvalShared(vars map[string]any, shared *Budget) (any, error) {
 	if s, ok := t.Static(); ok {
 		return s, nil
 	}
@@ -218,7 +225,7 @@ func (t *Template) Eval(vars map[string]any) (any, error) {
 		names = append(names, k)
 	}
 	slices.Sort(names)
-	b := &budget{}
+	b := &budget{shared: shared}
 	if t.whole {
 		for _, p := range t.parts {
 			if p.Expr {
