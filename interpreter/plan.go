@@ -23,6 +23,9 @@ type plan struct {
 	state       []assign
 	output      value
 	input       *gojsonschema.Schema
+	// inputObject is set when the input schema says type: object; a run
+	// started without input then gets {}, as dslrun apply starts it.
+	inputObject bool
 	autoCAN     bool
 	afterEvents int
 
@@ -211,6 +214,7 @@ func compilePlan(w *dsl.Workflow) (*plan, error) {
 		p.afterEvents = w.ContinueAsNew.AfterEvents
 	}
 	p.input = c.schema("input", w.Input)
+	p.inputObject = w.Input["type"] == "object"
 	p.state = c.assigns("state", w.State, rootVars)
 	p.steps = c.steps("steps", w.Steps, rootVars, true)
 	p.output = c.value("output", w.Output, rootVars)

@@ -118,6 +118,11 @@ func (in *interpreter) run(ctx workflow.Context, rawInput json.RawMessage, env *
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("input: %v", err), InputErrorType, nil)
 	}
+	if input == nil && p.inputObject {
+		// Started without input (any Temporal client may do that): the
+		// schema's object, empty, so that optional fields work.
+		input = map[string]any{}
+	}
 	if p.input != nil {
 		if err := checkSchema(p.input, input); err != nil {
 			return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("input: %v", err), InputErrorType, nil)

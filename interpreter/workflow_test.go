@@ -321,3 +321,29 @@ output: ${ state.n }
 		t.Fatalf("the resumed loop slept %v, want 4m", d)
 	}
 }
+
+// TestNoInputIsAnEmptyObject: a run started by name without any argument
+// (as `temporal workflow start --type optional` would) gets {} when the
+// input schema is an object, so optional fields and defaults work; a
+// required field is still enforced.
+func TestNoInputIsAnEmptyObject(t *testing.T) {
+	const optional = `
+dsl: v1
+name: optional
+input:
+  type: object
+  properties: {name: {type: string}}
+steps:
+  - log: hi
+output: ${ input?.name ?? "nobody" }
+`
+	h := newHarness(t, Options{Definitions: library(t, optional)})
+	h.env.ExecuteWorkflow("optional")
+	if got := h.result(); got != "nobody" {
+		t.Fatalf("output = %v, want nobody", got)
+	}
+
+	h = newHarness(t, Options{Definitions: library(t, greetDef)})
+	h.env.ExecuteWorkflow("greet")
+	h.wantFailure(InputErrorType, "name is required")
+}
