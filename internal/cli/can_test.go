@@ -1,0 +1,124 @@
+package cli_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/dslrun/dslrun/activities"
+	"github.com/dslrun/dslrun/activities/builtin"
+	"github.com/dslrun/dslrun/dsl"
+	"github.com/dslrun/dslrun/interpreter"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+)
+
+// loopDef is a 10,000-iteration while loop that runs an activity every
+// 100th iteration (so its history grows, slowly) and sums the iteration
+// numbers in state. continueAsNew is filled in by the test. (A timer
+// would do as well, but the embedded server fires short timers up to a
+// second late.)
+const loopDef = `
+dsl: v1
+name: long-loop
+state: {i: 0, sum: 0}
+continueAsNew: %s
+steps:
+  - while: ${ state.i < 10000 }
+    do:
+      - set: {sum: "${ state.sum + state.i }", i: "${ state.i + 1 }"}
+      - if: ${ state.i %% 100 == 0 }
+        then:
+          - activity: echo
+            with: ${ state.i }
+output: ${ state.sum }
+`
+
+// TestAutomaticContinueAsNewLongLoop runs the same 10,000-iteration loop on
+// the embedded server twice: with automatic continue-as-new after 100
+// events, and with it disabled. Both must end with the same result; with
+// it, the work is spread over several runs, none of whose histories
+// exceeds afterEvents plus the events of one loop iteration and the
+// continue-as-new itself (bound: 130 events).
+func TestAutomaticContinueAsNewLongLoop(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c, err := client.Dial(client.Options{HostPort: sharedServer(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	const queue = "can-long-loop"
+	w := worker.New(c, queue, worker.Options{})
+	interpreter.Register(w, interpreter.Options{})
+	reg := activities.NewRegistry()
+	if err := builtin.Register(reg); err != nil {
+		t.Fatal(err)
+	}
+	reg.Attach(w)
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+
+	run := func(can string) (result int, runs []int) {
+		t.Helper()
+		src := []byte(fmt.Sprintf(loopDef, can))
+		wdef, ds := dsl.Parse("loop.yaml", src)
+		if ds.HasErrors() {
+			t.Fatal(ds)
+		}
+		canonical, err := dsl.Canonical(wdef)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env := interpreter.Envelope{Definition: canonical, Hash: dsl.Hash(canonical)}
+		r, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: queue}, "long-loop", nil, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := r.GetRunID() // Get follows the chain and moves the run id on
+		if err := r.Get(ctx, &result); err != nil {
+			t.Fatal(err)
+		}
+		// Walk the chain of runs from the first, counting each history.
+		for runID := first; runID != ""; {
+			it := c.GetWorkflowHistory(ctx, r.GetID(), runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+			n, next := 0, ""
+			for it.HasNext() {
+				ev, err := it.Next()
+				if err != nil {
+					t.Fatal(err)
+				}
+				n++
+				if a := ev.GetWorkflowExecutionContinuedAsNewEventAttributes(); a != nil {
+					next = a.GetNewExecutionRunId()
+				}
+			}
+			runs = append(runs, n)
+			runID = next
+		}
+		return result, runs
+	}
+
+	const want = 49995000 // 0 + 1 + ... + 9999
+	gotOff, runsOff := run("{disabled: true}")
+	gotOn, runsOn := run("{afterEvents: 100}")
+	if gotOff != want || gotOn != want {
+		t.Fatalf("results: without continue-as-new %d, with it %d; want %d for both", gotOff, gotOn, want)
+	}
+	if len(runsOff) != 1 {
+		t.Errorf("disabled: %d runs, want 1", len(runsOff))
+	}
+	if len(runsOn) < 3 {
+		t.Errorf("afterEvents 100: %d runs (%v), want the loop spread over several", len(runsOn), runsOn)
+	}
+	for i, n := range runsOn {
+		if n > 130 {
+			t.Errorf("run %d has %d history events, more than the bound of 130", i, n)
+		}
+	}
+	t.Logf("without continue-as-new: one run of %d events; with it: %d runs of %v events", runsOff[0], len(runsOn), runsOn)
+}
