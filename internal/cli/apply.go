@@ -175,8 +175,18 @@ func runApply(ctx context.Context, o *applyOptions) error {
 func waitRun(ctx context.Context, o *Options, c client.Client, run client.WorkflowRun, output string, quiet bool) error {
 	waitCtx, stopWait := context.WithCancel(ctx)
 	defer stopWait()
+	// The progress printer follows the history with long polls and ends by
+	// itself when the last run of the chain closes.
+	progressCtx, stopProgress := context.WithCancel(ctx)
+	defer stopProgress()
+	progressDone := make(chan struct{})
 	if !quiet && output == "text" {
-		go watchProgress(waitCtx, c, run.GetID(), run.GetRunID(), o.Stderr)
+		go func() {
+			defer close(progressDone)
+			watchProgress(progressCtx, c, run.GetID(), run.GetRunID(), o.Stderr)
+		}()
+	} else {
+		close(progressDone)
 	}
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
@@ -206,9 +216,18 @@ func waitRun(ctx context.Context, o *Options, c client.Client, run client.Workfl
 	}()
 	var raw json.RawMessage
 	err := run.Get(waitCtx, &raw)
+	interrupted := waitCtx.Err() != nil
 	stopWait()
-	// Give the progress printer a moment to print the last events.
-	time.Sleep(50 * time.Millisecond)
+	if !interrupted {
+		// Let the progress printer reach the closing event, so that every
+		// step's line is out before the result.
+		select {
+		case <-progressDone:
+		case <-time.After(5 * time.Second):
+		}
+	}
+	stopProgress()
+	<-progressDone
 	return reportResult(o, run, raw, err, output)
 }
 
