@@ -13,6 +13,7 @@ import (
 
 	"github.com/dslrun/dslrun/internal/cli"
 	"github.com/dslrun/dslrun/interpreter"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -236,20 +237,7 @@ func TestRecordHistories(t *testing.T) {
 			id := "record-" + name
 			runID := recordRun(t, path, name, id, conn)
 			h := mustRun(t, cli.ExitOK, append([]string{"history", id, "--run-id", runID, "-o", "json"}, conn...)...)
-			hist, err := client.HistoryFromJSON(strings.NewReader(h), client.HistoryJSONOptions{})
-			if err != nil {
-				t.Fatalf("history -o json does not parse: %v", err)
-			}
-			// Replay as the run it was: expressions may read workflow.id
-			// (the replayer's default id is "ReplayId").
-			r := worker.NewWorkflowReplayer()
-			interpreter.Register(r, interpreter.Options{})
-			started := hist.GetEvents()[0].GetWorkflowExecutionStartedEventAttributes()
-			if err := r.ReplayWorkflowHistoryWithOptions(nil, hist, worker.ReplayWorkflowHistoryOptions{
-				OriginalExecution: workflow.Execution{ID: started.GetWorkflowId(), RunID: started.GetOriginalExecutionRunId()},
-			}); err != nil {
-				t.Fatalf("the recorded history does not replay: %v", err)
-			}
+			hist := replayJSON(t, h)
 			out := filepath.Join(historiesDir, name+".json")
 			if err := os.WriteFile(out, []byte(h), 0o644); err != nil {
 				t.Fatal(err)
@@ -259,11 +247,55 @@ func TestRecordHistories(t *testing.T) {
 	}
 }
 
+// replayJSON parses the output of history -o json and replays it with an
+// interpreter that has no definitions (the definition must come from the
+// history), as the run it was: expressions may read workflow.id, and the
+// replayer's default id is "ReplayId".
+func replayJSON(t *testing.T, h string) *historypb.History {
+	t.Helper()
+	hist, err := client.HistoryFromJSON(strings.NewReader(h), client.HistoryJSONOptions{})
+	if err != nil {
+		t.Fatalf("history -o json does not parse: %v", err)
+	}
+	if len(hist.GetEvents()) == 0 {
+		t.Fatal("history -o json holds no events")
+	}
+	r := worker.NewWorkflowReplayer()
+	interpreter.Register(r, interpreter.Options{})
+	started := hist.GetEvents()[0].GetWorkflowExecutionStartedEventAttributes()
+	if err := r.ReplayWorkflowHistoryWithOptions(nil, hist, worker.ReplayWorkflowHistoryOptions{
+		OriginalExecution: workflow.Execution{ID: started.GetWorkflowId(), RunID: started.GetOriginalExecutionRunId()},
+	}); err != nil {
+		t.Fatalf("the history does not replay: %v", err)
+	}
+	return hist
+}
+
+// TestHistoryJSONReplays runs an example that signals and updates on the
+// shared server and checks that dslrun history -o json of the run is what
+// the SDK's replayer reads and replays.
+func TestHistoryJSONReplays(t *testing.T) {
+	conn := []string{"--address", sharedServer(t)}
+	path := filepath.Join("..", "..", "examples", "entity.yaml")
+	id := "history-json-entity"
+	runID := recordRun(t, path, "entity", id, conn)
+	hist := replayJSON(t, mustRun(t, cli.ExitOK, append([]string{"history", id, "--run-id", runID, "-o", "json"}, conn...)...))
+	var updates int
+	for _, e := range hist.GetEvents() {
+		if e.GetWorkflowExecutionUpdateCompletedEventAttributes() != nil {
+			updates++
+		}
+	}
+	if updates != 3 {
+		t.Errorf("%d updates completed in history, want 3 (the rejected one leaves none)", updates)
+	}
+}
+
 // recordRun runs the example to its end and returns the id of its first
 // run.
 func recordRun(t *testing.T, path, name, id string, conn []string) string {
 	t.Helper()
-	queue := "record-" + name
+	queue := "q-" + id
 	args := append([]string{"apply", path, "--id", id, "--task-queue", queue, "--worker", "-o", "json"}, conn...)
 	d, ok := drivenExamples()[name]
 	if !ok {
