@@ -18,11 +18,11 @@ import (
 // plan is immutable and shared by every run of the same definition on a
 // worker.
 type plan struct {
-	name        string
-	steps       []*node
-	state       []assign
-	output      value
-	input       *gojsonschema.Schema
+	name   string
+	steps  []*node
+	state  []assign
+	output value
+	input  *gojsonschema.Schema
 	// inputObject is set when the input schema says type: object; a run
 	// started without input then gets {}, as dslrun apply starts it.
 	inputObject bool

@@ -1,0 +1,145 @@
+package cli_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dslrun/dslrun/activities"
+	"github.com/dslrun/dslrun/dsl"
+	"github.com/dslrun/dslrun/internal/devserver"
+	"github.com/dslrun/dslrun/interpreter"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+)
+
+// BenchmarkThroughput runs batches of 1,000 workflows of 5 sequential
+// activities, 50 started at a time, on one embedded server (in memory)
+// with one in-process worker: hand-written Go (go) and the same workflow
+// as a DSL definition (dsl). It reports workflows per second and the
+// process's peak RSS (VmHWM); for the peak RSS of each flavour alone, run
+// them in separate processes:
+//
+//	go test ./internal/cli -run '^$' -bench 'Throughput/go$' -benchtime 3x
+//	go test ./internal/cli -run '^$' -bench 'Throughput/dsl$' -benchtime 3x
+func BenchmarkThroughput(b *testing.B) {
+	const runs, starters, steps = 1000, 50, 5
+	ctx := context.Background()
+	srv, err := devserver.Start(ctx, devserver.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Stop()
+	c, err := client.Dial(client.Options{HostPort: srv.FrontendAddress(), Logger: quietLogger()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	const queue = "throughput"
+	w := worker.New(c, queue, worker.Options{})
+	w.RegisterWorkflowWithOptions(handWrittenSteps, workflow.RegisterOptions{Name: "hand"})
+	reg := activities.NewRegistry()
+	if err := reg.Register(activities.Spec{Name: "inc", Summary: "adds one"}, func(_ context.Context, v int) (int, error) { return v + 1, nil }); err != nil {
+		b.Fatal(err)
+	}
+	reg.Attach(w)
+	interpreter.Register(w, interpreter.Options{})
+	if err := w.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer w.Stop()
+
+	wdef, ds := dsl.Parse("seq.yaml", []byte(stepsDefinition("seq", steps)))
+	if ds.HasErrors() {
+		b.Fatal(ds)
+	}
+	canonical, err := dsl.Canonical(wdef)
+	if err != nil {
+		b.Fatal(err)
+	}
+	env := interpreter.Envelope{Definition: canonical, Hash: dsl.Hash(canonical)}
+	flavours := []struct {
+		name string
+		typ  string
+		args []any
+	}{
+		{"go", "hand", []any{steps}},
+		{"dsl", "seq", []any{nil, env}},
+	}
+	for _, f := range flavours {
+		b.Run(f.name, func(b *testing.B) {
+			var total time.Duration
+			for b.Loop() {
+				start := time.Now()
+				batch(b, c, queue, f.typ, f.args, runs, starters, steps)
+				total += time.Since(start)
+			}
+			b.ReportMetric(float64(runs*b.N)/total.Seconds(), "wf/s")
+			b.ReportMetric(peakRSSMB(), "peak-RSS-MB")
+		})
+	}
+}
+
+// batch runs n workflows, starters at a time, and checks each result.
+func batch(b *testing.B, c client.Client, queue, typ string, args []any, n, starters, want int) {
+	var wg sync.WaitGroup
+	jobs := make(chan int)
+	errs := make(chan error, n)
+	for range starters {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range jobs {
+				r, err := c.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{TaskQueue: queue}, typ, args...)
+				if err != nil {
+					errs <- err
+					continue
+				}
+				var got int
+				if err := r.Get(context.Background(), &got); err != nil {
+					errs <- err
+				} else if got != want {
+					errs <- fmt.Errorf("%s: result %d, want %d", typ, got, want)
+				}
+			}
+		}()
+	}
+	for i := range n {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		b.Fatal(err)
+	}
+}
+
+// peakRSSMB reads the process's peak resident set size (Linux VmHWM).
+func peakRSSMB() float64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+// quietLogger discards the SDK's logs, which would drown benchmark output.
+func quietLogger() log.Logger {
+	return log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
