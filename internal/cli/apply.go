@@ -45,6 +45,7 @@ type applyOptions struct {
 func newApplyCmd(opts *Options, runF func(*applyOptions) error) *cobra.Command {
 	o := &applyOptions{Options: opts}
 	o.Connect.AllowEmbedded = true
+	o.Connect.AbandonMemoryServer = true
 	cmd := &cobra.Command{
 		Use:   "apply FILE",
 		Short: "Validate a workflow definition and run it",

@@ -62,6 +62,12 @@ type connectOptions struct {
 	// AllowEmbedded is false for commands that only make sense against a
 	// server that outlives them (signal, query, ...).
 	AllowEmbedded bool
+	// AbandonMemoryServer skips the clean stop of an embedded server that
+	// keeps its database in memory, for commands whose process ends right
+	// after: nothing in it survives the process anyway, and the stop costs
+	// a fixed second (the frontend's drain). A file-backed server is always
+	// stopped cleanly.
+	AbandonMemoryServer bool
 }
 
 // open resolves the connection settings and dials Temporal, starting the
@@ -95,7 +101,9 @@ func open(ctx context.Context, opts *Options, co connectOptions) (*session, erro
 			s.Close()
 			return nil, err
 		}
-		s.closers = append(s.closers, srv.Stop)
+		if co.Server.DBFile != "" || !co.AbandonMemoryServer {
+			s.closers = append(s.closers, srv.Stop)
+		}
 		copts.HostPort = srv.Address
 		copts.Namespace = ns
 		s.UIAddress = srv.UIAddress
