@@ -106,6 +106,9 @@ func runApply(ctx context.Context, o *applyOptions) error {
 		}
 		return &exitError{code: ExitFailure, err: fmt.Errorf("%s is invalid: nothing was started", o.File)}
 	}
+	if err := r.Canonicalize(); err != nil {
+		return &exitError{code: ExitFailure, err: err}
+	}
 	w := r.Workflow
 	input, err := readInput(o.Input, o.Stdin)
 	if err != nil {

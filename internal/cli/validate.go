@@ -118,6 +118,7 @@ func writeValidateJSON(w io.Writer, results []*validate.Result, valid bool) {
 		Files []jsonFile `json:"files"`
 	}{Valid: valid, Files: []jsonFile{}}
 	for _, r := range results {
+		_ = r.Canonicalize() // for the hash; cannot fail on a valid definition
 		jf := jsonFile{File: r.File, Valid: r.Valid(), Hash: r.Hash, Diagnostics: []jsonDiagnostic{}}
 		if r.Workflow != nil {
 			jf.Name = r.Workflow.Name

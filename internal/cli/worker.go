@@ -165,6 +165,9 @@ func loadDefinitions(o *Options, dirs []string) (*servedDefinitions, error) {
 			dups = append(dups, fmt.Sprintf("%s: workflow %q is already defined in %s", f, name, prev))
 			continue
 		}
+		if err := r.Canonicalize(); err != nil {
+			return nil, &exitError{code: ExitFailure, err: err}
+		}
 		canonical, err := dsl.Normalize(r.Workflow)
 		if err != nil {
 			return nil, &exitError{code: ExitFailure, err: fmt.Errorf("%s: %w", f, err)}

@@ -50,6 +50,9 @@ func FuzzValidate(f *testing.F) {
 		if !r.Valid() {
 			return
 		}
+		if err := r.Canonicalize(); err != nil {
+			t.Fatalf("canonical form: %v", err)
+		}
 		w, err := dsl.Unmarshal(r.Canonical)
 		if err != nil {
 			t.Fatalf("canonical form does not decode: %v", err)

@@ -150,6 +150,9 @@ func TestExamplesValid(t *testing.T) {
 			if !r.Valid() {
 				t.Fatalf("example is invalid:\n%v", r.Diagnostics)
 			}
+			if err := r.Canonicalize(); err != nil {
+				t.Fatal(err)
+			}
 			if _, err := dsl.Unmarshal(r.Canonical); err != nil {
 				t.Fatal(err)
 			}

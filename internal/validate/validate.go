@@ -20,8 +20,8 @@ import (
 type Result struct {
 	File        string
 	Workflow    *dsl.Workflow // nil when Diagnostics has errors
-	Canonical   []byte        // canonical form, when valid
-	Hash        string        // hash of Canonical, when valid
+	Canonical   []byte        // canonical form, after Canonicalize
+	Hash        string        // hash of Canonical, after Canonicalize
 	Diagnostics dsl.Diagnostics
 }
 
@@ -37,27 +37,41 @@ func Source(filename string, src []byte, reg *activities.Registry) *Result {
 		r.Diagnostics = ds
 		return r
 	}
-	w, ds := dsl.Build(filename, root)
 	// The parser's messages are the precise ones; the JSON schema is the
 	// contract for editors. Schema findings are shown when the parser found
-	// nothing, so a gap between the two still fails validation.
+	// nothing, so a gap between the two still fails validation. Both only
+	// read the node tree, so the schema runs beside the parser.
+	schemaDone := make(chan dsl.Diagnostics, 1)
+	go func() { schemaDone <- schema.Validate(filename, root) }()
+	w, ds := dsl.Build(filename, root)
+	sds := <-schemaDone
 	if !ds.HasErrors() {
-		ds = append(ds, schema.Validate(filename, root)...)
+		ds = append(ds, sds...)
 	}
 	if !ds.HasErrors() && reg != nil {
 		ds = append(ds, checkActivityInputs(filename, root, w, reg)...)
 	}
 	r.Diagnostics = ds.Sort()
-	if r.Diagnostics.HasErrors() {
-		return r
+	if !r.Diagnostics.HasErrors() {
+		r.Workflow = w
 	}
-	c, err := dsl.Canonical(w)
-	if err != nil {
-		r.Diagnostics = append(r.Diagnostics, dsl.Diagnostic{Pos: w.Pos, Code: dsl.CodeValue, Msg: err.Error()})
-		return r
-	}
-	r.Workflow, r.Canonical, r.Hash = w, c, dsl.Hash(c)
 	return r
+}
+
+// Canonicalize fills r.Canonical and r.Hash from r.Workflow: the form that a
+// run records and executes. Validation alone does not need it, so Source
+// leaves it to the callers that run or print the definition. It does
+// nothing on an invalid result or when already done.
+func (r *Result) Canonicalize() error {
+	if r.Workflow == nil || r.Canonical != nil {
+		return nil
+	}
+	c, err := dsl.Canonical(r.Workflow)
+	if err != nil {
+		return fmt.Errorf("%s: %w", r.File, err)
+	}
+	r.Canonical, r.Hash = c, dsl.Hash(c)
+	return nil
 }
 
 // File reads and validates one file.
