@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/dslrun/dslrun/internal/expression"
+	suggestpkg "github.com/dslrun/dslrun/internal/suggest"
 	"gopkg.in/yaml.v3"
 )
 
@@ -381,60 +382,5 @@ func (b *builder) site(n *yaml.Node, path string, sc *scope, cond bool) {
 	b.sites = append(b.sites, site{node: n, path: path, raw: n.Value, scope: sc, cond: cond})
 }
 
-// suggest returns the candidate closest to s, or "" when none is close:
-// the same word in another case, a few edits away, an abbreviation of the
-// candidate (maxAttempts for maximumAttempts) or a prefix of it
-// (parentClose for parentClosePolicy).
-func suggest(s string, candidates []string) string {
-	lower := strings.ToLower(s)
-	expanded := strings.NewReplacer("max", "maximum", "min", "minimum").Replace(lower)
-	best, bestD := "", 1<<30
-	for _, c := range candidates {
-		lc := strings.ToLower(c)
-		if lc == lower || lc == expanded {
-			return c
-		}
-		d := min(levenshtein(lower, lc), levenshtein(expanded, lc))
-		if d < bestD {
-			best, bestD = c, d
-		}
-	}
-	limit := 2
-	if len(s) > 8 {
-		limit = 3
-	}
-	if bestD <= limit && bestD < len(s) {
-		return best
-	}
-	if len(s) >= 4 {
-		for _, c := range candidates {
-			if strings.HasPrefix(strings.ToLower(c), lower) {
-				return c
-			}
-		}
-	}
-	return ""
-}
-
-func levenshtein(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 1 << 30
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
+// suggest returns the candidate that s most likely misspells, or "".
+func suggest(s string, candidates []string) string { return suggestpkg.Closest(s, candidates) }

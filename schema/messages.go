@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/dslrun/dslrun/dsl"
+	closest "github.com/dslrun/dslrun/internal/suggest"
 	"github.com/xeipuuv/gojsonschema"
 	"gopkg.in/yaml.v3"
 )
@@ -521,47 +522,5 @@ func kindList() string {
 	return strings.Join(names, ", ")
 }
 
-// suggest returns the candidate closest to s, or "" when none is close.
-func suggest(s string, candidates []string) string {
-	best, bestD := "", len(s)
-	for _, c := range candidates {
-		if strings.EqualFold(s, c) {
-			return c
-		}
-		if d := distance(strings.ToLower(s), strings.ToLower(c)); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	limit := 2
-	if len(s) > 8 {
-		limit = 3
-	}
-	if bestD <= limit {
-		return best
-	}
-	return ""
-}
-
-// distance is the Levenshtein distance, for short strings only.
-func distance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 1 << 30
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
+// suggest returns the candidate that s most likely misspells, or "".
+func suggest(s string, candidates []string) string { return closest.Closest(s, candidates) }

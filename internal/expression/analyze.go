@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	closest "github.com/dslrun/dslrun/internal/suggest"
 	"github.com/expr-lang/expr/ast"
 )
 
@@ -152,47 +153,5 @@ func withSuggestion(src string, err error, vars []string) error {
 	return &Error{Line: e.Line, Col: e.Col, Offset: e.Offset, Msg: msg}
 }
 
-// suggest returns the candidate closest to name, if it is close enough to be
-// a likely typo: an edit distance (with transpositions, ignoring case) of at
-// most 2, and less than half the name. Ties go to the first candidate in
-// sorted order.
-func suggest(name string, candidates []string) string {
-	best, bestD := "", 3
-	for _, c := range candidates {
-		d := editDistance(strings.ToLower(name), strings.ToLower(c))
-		if 2*d >= len([]rune(name)) {
-			continue
-		}
-		if d < bestD || d == bestD && c < best {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-// editDistance is the optimal string alignment distance between a and b:
-// insertions, deletions, substitutions and adjacent transpositions.
-func editDistance(a, b string) int {
-	x, y := []rune(a), []rune(b)
-	prev2 := make([]int, len(y)+1)
-	prev := make([]int, len(y)+1)
-	cur := make([]int, len(y)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(x); i++ {
-		cur[0] = i
-		for j := 1; j <= len(y); j++ {
-			cost := 1
-			if x[i-1] == y[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && x[i-1] == y[j-2] && x[i-2] == y[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(y)]
-}
+// suggest returns the candidate that name most likely misspells, or "".
+func suggest(name string, candidates []string) string { return closest.Closest(name, candidates) }
