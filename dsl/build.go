@@ -858,7 +858,7 @@ func (b *builder) timestampOrExpr(n *yaml.Node, path string, sc *scope) Value {
 }
 
 var childKeys = []string{
-	"workflow", "with", "id", "taskQueue", "wait", "parentClosePolicy", "executionTimeout", "runTimeout",
+	"workflow", "file", "with", "id", "taskQueue", "wait", "parentClosePolicy", "executionTimeout", "runTimeout",
 	"taskTimeout", "retry",
 }
 
@@ -868,7 +868,17 @@ func (b *builder) child(n *yaml.Node, path string, sc *scope) *ChildStep {
 		return nil
 	}
 	c := &ChildStep{Wait: true, ParentClosePolicy: "terminate"}
-	if b.require(f, n, path, "workflow") {
+	switch {
+	case f.has("workflow") && f.has("file"):
+		b.errorf(f.keys["file"], join(path, "file"), CodeValue, "a child names its workflow or its file, not both")
+	case f.has("file"):
+		if file, ok := b.nonEmpty(f.vals["file"], join(path, "file")); ok {
+			if !strings.HasSuffix(file, ".yaml") && !strings.HasSuffix(file, ".yml") {
+				b.errorf(f.vals["file"], join(path, "file"), CodeValue, "child file %q must be a .yaml or .yml file", file)
+			}
+			c.File = file
+		}
+	case b.require(f, n, path, "workflow"):
 		c.Workflow, _ = b.template(f.vals["workflow"], join(path, "workflow"), sc)
 	}
 	if v := f.vals["with"]; v != nil {

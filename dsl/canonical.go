@@ -9,6 +9,7 @@ import (
 	"math"
 	"reflect"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -50,11 +51,13 @@ func Hash(canonical []byte) string {
 // Normalize returns a copy of w with defaults applied, as Canonical
 // encodes it.
 func Normalize(w *Workflow) (*Workflow, error) {
-	b, err := json.Marshal(w)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // keep bundled child definitions byte for byte
+	if err := enc.Encode(w); err != nil {
 		return nil, fmt.Errorf("encode definition: %w", err)
 	}
-	c, err := Unmarshal(b)
+	c, err := Unmarshal(buf.Bytes())
 	if err != nil {
 		return nil, err
 	}
@@ -71,6 +74,16 @@ func Normalize(w *Workflow) (*Workflow, error) {
 			applyActivityDefaults(&s.Activity.ActivityOptions, defaults, s.Activity.Local)
 		}
 	})
+	var unresolved []string
+	Walk(w, func(path string, s *Step) bool {
+		if s.Child != nil && s.Child.File != "" && len(s.Child.Definition) == 0 {
+			unresolved = append(unresolved, path+": "+s.Child.File)
+		}
+		return true
+	})
+	if len(unresolved) > 0 {
+		return nil, fmt.Errorf("child definition files not bundled (validate the definition through its file): %s", strings.Join(unresolved, ", "))
+	}
 	return c, nil
 }
 

@@ -1,5 +1,7 @@
 package dsl
 
+import "encoding/json"
+
 // Version is the only DSL version this package reads.
 const Version = "v1"
 
@@ -292,8 +294,18 @@ type AwaitStep struct {
 
 // ChildStep starts a child workflow.
 type ChildStep struct {
-	// Workflow is the workflow type: a definition name or any type.
+	// Workflow is the workflow type: a definition name or any type. With
+	// File, it is the name of the definition in that file.
 	Workflow string `json:"workflow"`
+	// File is the path of a definition file, relative to the definition
+	// that names it. The validation pipeline (package internal/validate)
+	// reads and validates it, and records its canonical form in Definition,
+	// so that the child runs with the parent's bundled copy: no worker needs
+	// to know it, and editing the file never changes a run in flight.
+	File string `json:"-"`
+	// Definition is the canonical form of File's definition, set by the
+	// validation pipeline; the interpreter passes it to the child run.
+	Definition json.RawMessage `json:"definition,omitempty"`
 	With     Value  `json:"with,omitempty"`
 	// ID is the child's workflow id; a template. Empty: derived by Temporal.
 	ID        string `json:"id,omitempty"`

@@ -114,6 +114,9 @@ type childNode struct {
 	id       value // nil: chosen by Temporal
 	spec     *dsl.ChildStep
 	retry    *temporal.RetryPolicy
+	// envelope carries the child's bundled definition (child.file), so that
+	// the child runs it without any worker knowing it by name.
+	envelope *Envelope
 }
 
 type signalNode struct {
@@ -396,6 +399,9 @@ func (c *compiler) step(path string, s *dsl.Step, vars []string) *node {
 			with:     c.value(kp+".with", ch.With, vars),
 			spec:     ch,
 			retry:    retryPolicy(ch.Retry),
+		}
+		if len(ch.Definition) > 0 {
+			cn.envelope = &Envelope{Definition: ch.Definition, Hash: dsl.Hash(ch.Definition)}
 		}
 		if ch.ID != "" {
 			cn.id = c.value(kp+".id", ch.ID, vars)

@@ -462,7 +462,11 @@ func (r *runner) childWorkflow(ctx workflow.Context, e *env, n *node) (any, erro
 		StaticSummary:       n.summary,
 	})
 	what := fmt.Sprintf("child workflow %q", wfType)
-	fut := workflow.ExecuteChildWorkflow(cctx, wfType, with)
+	args := []any{with}
+	if c.envelope != nil {
+		args = append(args, c.envelope)
+	}
+	fut := workflow.ExecuteChildWorkflow(cctx, wfType, args...)
 	var exec workflow.Execution
 	err = fut.GetChildWorkflowExecution().Get(ctx, &exec)
 	r.waited()

@@ -152,6 +152,7 @@ steps:
       runTimeout: 30m
       taskTimeout: 10s
       retry: {maximumAttempts: 1}
+  - child: {file: ./receipt.yaml, with: "${ input }"}
   - signalWorkflow:
       workflowId: ${ input.orderId }
       runId: ${ workflow.runId }

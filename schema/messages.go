@@ -27,6 +27,7 @@ const (
 	patIdentifier      = `^[A-Za-z_][A-Za-z0-9_]*$`
 	patHandler         = `^(?:\*|[A-Za-z_][A-Za-z0-9._-]*)$`
 	patNamedHandler    = `^[A-Za-z_][A-Za-z0-9._-]*$`
+	patYAMLFile        = `\.ya?ml$`
 	patCondition       = `^\s*\$\{[\s\S]*\}\s*$`
 	patExpression      = `\$\{`
 	patCron            = `^\s*(?:(?:CRON_)?TZ=\S+\s+)?(?:@\S+(?:\s+\S+)?|\S+(?:\s+\S+){4})\s*$`
@@ -73,6 +74,9 @@ var patternMessages = map[string]func(v string, at frame) string{
 	},
 	patHandler: func(v string, _ frame) string {
 		return fmt.Sprintf("handler name %q must be letters, digits, '-', '_' or '.'", v)
+	},
+	patYAMLFile: func(v string, _ frame) string {
+		return fmt.Sprintf("child file %q must be a .yaml or .yml file", v)
 	},
 	patNamedHandler: func(v string, _ frame) string {
 		if v == "*" {

@@ -29,8 +29,29 @@ type Result struct {
 func (r *Result) Valid() bool { return !r.Diagnostics.HasErrors() }
 
 // Source validates one definition held in memory. reg may be nil: then
-// with: values are not checked against activity schemas.
+// with: values are not checked against activity schemas. Child steps that
+// name a file are resolved relative to filename's folder: the file is read
+// and validated too (its findings are reported with its own name), and its
+// canonical form is bundled into the step.
 func Source(filename string, src []byte, reg *activities.Registry) *Result {
+	rs := &resolver{reg: reg, stack: []string{absPath(filename)}}
+	return rs.source(filename, src)
+}
+
+// maxChildFiles bounds how deeply child definition files may include
+// further files.
+const maxChildFiles = 10
+
+// resolver validates a definition and, recursively, the child definition
+// files it names, refusing cycles.
+type resolver struct {
+	reg *activities.Registry
+	// stack holds the absolute paths of the files being validated, the
+	// outermost first.
+	stack []string
+}
+
+func (rs *resolver) source(filename string, src []byte) *Result {
 	r := &Result{File: filename}
 	root, ds := dsl.Decode(filename, src)
 	if ds.HasErrors() {
@@ -48,14 +69,77 @@ func Source(filename string, src []byte, reg *activities.Registry) *Result {
 	if !ds.HasErrors() {
 		ds = append(ds, sds...)
 	}
-	if !ds.HasErrors() && reg != nil {
-		ds = append(ds, checkActivityInputs(filename, root, w, reg)...)
+	if !ds.HasErrors() && rs.reg != nil {
+		ds = append(ds, checkActivityInputs(filename, root, w, rs.reg)...)
+	}
+	if !ds.HasErrors() {
+		ds = append(ds, rs.bundleChildren(filename, root, w)...)
 	}
 	r.Diagnostics = ds.Sort()
 	if !r.Diagnostics.HasErrors() {
 		r.Workflow = w
 	}
 	return r
+}
+
+// bundleChildren validates the definition file of every child step that
+// names one, and records the file's canonical form in the step.
+func (rs *resolver) bundleChildren(filename string, root *yaml.Node, w *dsl.Workflow) dsl.Diagnostics {
+	var ds dsl.Diagnostics
+	dsl.Walk(w, func(path string, s *dsl.Step) bool {
+		c := s.Child
+		if c == nil || c.File == "" {
+			return true
+		}
+		fp := path + ".child.file"
+		pos := dsl.Pos{File: filename}
+		if n := dsl.Lookup(root, fp); n != nil {
+			pos.Line, pos.Col = n.Line, n.Column
+		}
+		fail := func(format string, args ...any) {
+			ds = append(ds, dsl.Diagnostic{Pos: pos, Path: fp, Code: dsl.CodeValue, Msg: fmt.Sprintf(format, args...)})
+		}
+		file := c.File
+		if !filepath.IsAbs(file) {
+			file = filepath.Join(filepath.Dir(filename), file)
+		}
+		abs := absPath(file)
+		if slices.Contains(rs.stack, abs) {
+			fail("child file %q includes itself (directly or through other child files): to start the same definition again, use workflow: with its name", c.File)
+			return true
+		}
+		if len(rs.stack) > maxChildFiles {
+			fail("child files are nested deeper than the limit of %d", maxChildFiles)
+			return true
+		}
+		src, err := os.ReadFile(file)
+		if err != nil {
+			fail("cannot read child file %q: %v", c.File, unwrapPathError(err))
+			return true
+		}
+		rs.stack = append(rs.stack, abs)
+		cr := rs.source(file, src)
+		rs.stack = rs.stack[:len(rs.stack)-1]
+		if !cr.Valid() {
+			ds = append(ds, cr.Diagnostics...)
+			fail("child definition %q is invalid", c.File)
+			return true
+		}
+		if err := cr.Canonicalize(); err != nil {
+			fail("%v", err)
+			return true
+		}
+		c.Workflow, c.Definition = cr.Workflow.Name, cr.Canonical
+		return true
+	})
+	return ds
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
 }
 
 // Canonicalize fills r.Canonical and r.Hash from r.Workflow: the form that a
