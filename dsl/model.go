@@ -306,7 +306,7 @@ type ChildStep struct {
 	// Definition is the canonical form of File's definition, set by the
 	// validation pipeline; the interpreter passes it to the child run.
 	Definition json.RawMessage `json:"definition,omitempty"`
-	With     Value  `json:"with,omitempty"`
+	With       Value           `json:"with,omitempty"`
 	// ID is the child's workflow id; a template. Empty: derived by Temporal.
 	ID        string `json:"id,omitempty"`
 	TaskQueue string `json:"taskQueue,omitempty"`
