@@ -63,7 +63,11 @@ func (b *builder) errorf(n *yaml.Node, path string, code Code, format string, ar
 }
 
 // describe names the YAML type of n for messages.
-func describe(n *yaml.Node) string {
+func describe(n *yaml.Node) string { return DescribeNode(n) }
+
+// DescribeNode names the YAML type of n as diagnostics say it: mapping,
+// list, string, number, boolean or null.
+func DescribeNode(n *yaml.Node) string {
 	switch n.Kind {
 	case yaml.MappingNode:
 		return "mapping"

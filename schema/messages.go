@@ -483,25 +483,7 @@ func expected(types string) string {
 }
 
 // describe names the YAML type of n, as the parser does.
-func describe(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "mapping"
-	case yaml.SequenceNode:
-		return "list"
-	case yaml.ScalarNode:
-		switch n.Tag {
-		case "!!int", "!!float":
-			return "number"
-		case "!!bool":
-			return "boolean"
-		case "!!null":
-			return "null"
-		}
-		return "string"
-	}
-	return "value"
-}
+func describe(n *yaml.Node) string { return dsl.DescribeNode(n) }
 
 func orList(words []string) string {
 	if len(words) <= 1 {
