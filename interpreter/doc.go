@@ -110,10 +110,14 @@
 //
 // An explicit continueAsNew starts the definition again from its first
 // step with the carried state. Automatic continue-as-new (unless disabled
-// in the definition) happens at top-level step boundaries, and between the
-// iterations of a top-level while loop, when Temporal suggests it or the
-// history exceeds continueAsNew.afterEvents; the new run resumes at the
-// same place with the state and the step results.
+// in the definition) happens at step boundaries, when Temporal suggests it
+// or the history exceeds continueAsNew.afterEvents: between the steps of
+// the top-level list and of any list nested in while, if and switch steps
+// (however deep), and between the iterations of such while loops. The new
+// run resumes at the same place (Carry.Resume, a path through the nested
+// lists) with the state and the step results. It never happens inside
+// parallel, race, forEach, try, catch, finally or handler steps: their
+// other branches, iterations or cleanup would be lost.
 //
 // # Determinism
 //

@@ -62,8 +62,6 @@ type node struct {
 	path string
 	id   string
 	kind dsl.Kind
-	// top is the index of a top-level step, -1 for nested steps.
-	top int
 	// summary labels the step's timers and activities in the Temporal UI.
 	summary string
 
@@ -219,7 +217,7 @@ func compilePlan(w *dsl.Workflow) (*plan, error) {
 	p.input = c.schema("input", w.Input)
 	p.inputObject = w.Input["type"] == "object"
 	p.state = c.assigns("state", w.State, rootVars)
-	p.steps = c.steps("steps", w.Steps, rootVars, true)
+	p.steps = c.steps("steps", w.Steps, rootVars)
 	p.output = c.value("output", w.Output, rootVars)
 
 	hvars := append(slices.Clone(rootVars), handlerVars...)
@@ -230,7 +228,7 @@ func compilePlan(w *dsl.Workflow) (*plan, error) {
 		sp := &signalPlan{
 			name: name,
 			set:  c.assigns(path+".set", s.Set, hvars),
-			do:   c.steps(path+".do", s.Do, hvars, false),
+			do:   c.steps(path+".do", s.Do, hvars),
 		}
 		if name == "*" {
 			p.anySignal = sp
@@ -261,7 +259,7 @@ func compilePlan(w *dsl.Workflow) (*plan, error) {
 			name:     name,
 			args:     c.schema(path+".args", u.Args),
 			validate: c.optValue(path+".validate", u.Validate, hvars),
-			do:       c.steps(path+".do", u.Do, hvars, false),
+			do:       c.steps(path+".do", u.Do, hvars),
 			ret:      c.value(path+".return", u.Return, hvars),
 		}
 		p.updates[name] = up
@@ -273,16 +271,10 @@ func compilePlan(w *dsl.Workflow) (*plan, error) {
 	return p, nil
 }
 
-func (c *compiler) steps(prefix string, steps []*dsl.Step, vars []string, top bool) []*node {
+func (c *compiler) steps(prefix string, steps []*dsl.Step, vars []string) []*node {
 	out := make([]*node, 0, len(steps))
 	for i, s := range steps {
-		path := fmt.Sprintf("%s[%d]", prefix, i)
-		n := c.step(path, s, vars)
-		n.top = -1
-		if top {
-			n.top = i
-		}
-		out = append(out, n)
+		out = append(out, c.step(fmt.Sprintf("%s[%d]", prefix, i), s, vars))
 	}
 	return out
 }
@@ -316,8 +308,8 @@ func (c *compiler) step(path string, s *dsl.Step, vars []string) *node {
 			break
 		}
 		n.cond = c.value(kp, s.If.Cond, vars)
-		n.then = c.steps(path+".then", s.If.Then, vars, false)
-		n.els = c.steps(path+".else", s.If.Else, vars, false)
+		n.then = c.steps(path+".then", s.If.Then, vars)
+		n.els = c.steps(path+".else", s.If.Else, vars)
 	case dsl.KindSwitch:
 		if s.Switch == nil {
 			missing()
@@ -327,10 +319,10 @@ func (c *compiler) step(path string, s *dsl.Step, vars []string) *node {
 			cp := fmt.Sprintf("%s[%d]", kp, i)
 			n.cases = append(n.cases, caseNode{
 				when: c.value(cp+".when", cs.When, vars),
-				do:   c.steps(cp+".do", cs.Do, vars, false),
+				do:   c.steps(cp+".do", cs.Do, vars),
 			})
 		}
-		n.deflt = c.steps(path+".default", s.Switch.Default, vars, false)
+		n.deflt = c.steps(path+".default", s.Switch.Default, vars)
 	case dsl.KindParallel, dsl.KindRace:
 		ps := s.Parallel
 		if s.Kind == dsl.KindRace {
@@ -341,7 +333,7 @@ func (c *compiler) step(path string, s *dsl.Step, vars []string) *node {
 			break
 		}
 		for i, b := range ps.Branches {
-			n.branches = append(n.branches, c.steps(fmt.Sprintf("%s[%d]", kp, i), b, vars, false))
+			n.branches = append(n.branches, c.steps(fmt.Sprintf("%s[%d]", kp, i), b, vars))
 		}
 	case dsl.KindForEach:
 		f := s.ForEach
@@ -362,7 +354,7 @@ func (c *compiler) step(path string, s *dsl.Step, vars []string) *node {
 			as:          as,
 			index:       index,
 			concurrency: max(f.Concurrency, 1),
-			do:          c.steps(path+".do", f.Do, inner, false),
+			do:          c.steps(path+".do", f.Do, inner),
 		}
 	case dsl.KindWhile:
 		if s.While == nil {
@@ -370,7 +362,7 @@ func (c *compiler) step(path string, s *dsl.Step, vars []string) *node {
 			break
 		}
 		n.cond = c.value(kp, s.While.Cond, vars)
-		n.body = c.steps(path+".do", s.While.Do, vars, false)
+		n.body = c.steps(path+".do", s.While.Do, vars)
 	case dsl.KindSleep, dsl.KindSleepUntil:
 		ss := s.Sleep
 		if s.Kind == dsl.KindSleepUntil {
@@ -426,14 +418,14 @@ func (c *compiler) step(path string, s *dsl.Step, vars []string) *node {
 			break
 		}
 		tn := &tryNode{
-			try:     c.steps(kp, t.Try, vars, false),
-			finally: c.steps(path+".finally", t.Finally, vars, false),
+			try:     c.steps(kp, t.Try, vars),
+			finally: c.steps(path+".finally", t.Finally, vars),
 		}
 		cvars := append(slices.Clone(vars), errorVar)
 		for i, ct := range t.Catch {
 			tn.catches = append(tn.catches, catchNode{
 				types: ct.Types,
-				do:    c.steps(fmt.Sprintf("%s.catch[%d].do", path, i), ct.Do, cvars, false),
+				do:    c.steps(fmt.Sprintf("%s.catch[%d].do", path, i), ct.Do, cvars),
 			})
 		}
 		n.try = tn

@@ -66,6 +66,12 @@ type Carry struct {
 	// an explicit continueAsNew, the next step (or the current top-level
 	// while loop) after an automatic one.
 	Next int `json:"next,omitempty"`
+	// Resume, when set, is the position the new run starts at, as a path
+	// through nested step lists: the index of a top-level step, then for
+	// each enclosing while, if or switch the list inside it (while body 0;
+	// if then 0, else 1; switch case i, default len(cases)) and the index
+	// of the step in that list. Next is Resume[0].
+	Resume []int `json:"resume,omitempty"`
 	// Runs counts the runs of this chain before the new one.
 	Runs int `json:"runs,omitempty"`
 }
@@ -73,15 +79,16 @@ type Carry struct {
 // UnmarshalJSON decodes a Carry keeping integers exact.
 func (c *Carry) UnmarshalJSON(b []byte) error {
 	var raw struct {
-		State json.RawMessage `json:"state"`
-		Steps json.RawMessage `json:"steps"`
-		Next  int             `json:"next"`
-		Runs  int             `json:"runs"`
+		State  json.RawMessage `json:"state"`
+		Steps  json.RawMessage `json:"steps"`
+		Next   int             `json:"next"`
+		Resume []int           `json:"resume"`
+		Runs   int             `json:"runs"`
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err
 	}
-	c.Next, c.Runs = raw.Next, raw.Runs
+	c.Next, c.Resume, c.Runs = raw.Next, raw.Resume, raw.Runs
 	for _, f := range []struct {
 		src json.RawMessage
 		dst *map[string]any

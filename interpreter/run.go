@@ -203,7 +203,7 @@ func (r *runner) taskBudget(ctx workflow.Context) *expression.Budget {
 
 // execute runs the steps of the definition and ends the run.
 func (r *runner) execute(ctx workflow.Context) (any, error) {
-	start := 0
+	var resume []int
 	if c := r.carry; c != nil {
 		if c.State != nil {
 			r.state = c.State
@@ -211,7 +211,10 @@ func (r *runner) execute(ctx workflow.Context) (any, error) {
 		if c.Steps != nil {
 			r.root.steps = c.Steps
 		}
-		start = c.Next
+		resume = c.Resume
+		if len(resume) == 0 {
+			resume = []int{c.Next}
+		}
 	} else if err := r.initState(ctx); err != nil {
 		return nil, err.runError()
 	}
@@ -223,7 +226,7 @@ func (r *runner) execute(ctx workflow.Context) (any, error) {
 	var mainErr error
 	done := false
 	workflow.GoNamed(mainCtx, "dslrun steps", func(ctx workflow.Context) {
-		mainErr = r.top(ctx, start)
+		mainErr = r.top(ctx, resume)
 		done = true
 	})
 	// Wait with a context that cancellation does not interrupt: a
@@ -257,25 +260,78 @@ func (r *runner) initState(ctx workflow.Context) *failure {
 	return nil
 }
 
-// top runs the top-level steps from start, continuing as new between steps
-// when Temporal suggests it.
-func (r *runner) top(ctx workflow.Context, start int) error {
-	for i := start; i < len(r.plan.steps); i++ {
-		if i > start {
-			if err := r.autoContinue(ctx, i); err != nil {
-				return err
-			}
-		}
-		if _, err := r.exec(ctx, r.root, r.plan.steps[i]); err != nil {
-			return err
-		}
-	}
-	return nil
+// top runs the top-level steps, from the position resume when a run
+// continues another (nil: from the first step).
+func (r *runner) top(ctx workflow.Context, resume []int) error {
+	_, err := r.execListAt(ctx, r.root, r.plan.steps, cursor{pos: []int{}, resume: resume})
+	return err
 }
 
-// autoContinue returns a continue-as-new that resumes at top-level step
+// cursor locates a step list for automatic continue-as-new. pos is the
+// path of the list (see Carry.Resume), nil where a run cannot resume (inside
+// parallel, race, forEach, try, catch, finally and handlers: their other
+// branches, iterations or cleanup would be lost); resume is the rest of the
+// path to start at within the list, nil to start at its first step.
+type cursor struct {
+	pos    []int
+	resume []int
+}
+
+// at returns the path of step i of the list, or nil when not resumable.
+func (c cursor) at(i int) []int {
+	if c.pos == nil {
+		return nil
+	}
+	return append(append(make([]int, 0, len(c.pos)+1), c.pos...), i)
+}
+
+// into returns the cursor of list slot of the step at path p, resuming
+// there when resume (the rest of the carried path after the step's index)
+// starts with slot.
+func into(p []int, slot int, resume []int) cursor {
+	c := cursor{}
+	if p != nil {
+		c.pos = append(append(make([]int, 0, len(p)+1), p...), slot)
+	}
+	if len(resume) > 1 && resume[0] == slot {
+		c.resume = resume[1:]
+	}
+	return c
+}
+
+// execListAt runs a list of steps like execList, from the position in cur,
+// continuing as new between steps when automatic continue-as-new is due
+// and the list is resumable.
+func (r *runner) execListAt(ctx workflow.Context, sc *scope, steps []*node, cur cursor) (any, error) {
+	start := 0
+	var inner []int
+	if len(cur.resume) > 0 {
+		start, inner = cur.resume[0], cur.resume[1:]
+	}
+	var last any
+	for i := start; i < len(steps); i++ {
+		here := cur.at(i)
+		if i > start && here != nil {
+			if err := r.autoContinue(ctx, here); err != nil {
+				return nil, err
+			}
+		}
+		step := cursor{pos: here}
+		if i == start {
+			step.resume = inner
+		}
+		res, err := r.execAt(ctx, sc, steps[i], step)
+		if err != nil {
+			return nil, err
+		}
+		last = res
+	}
+	return last, nil
+}
+
+// autoContinue returns a continue-as-new that resumes at the step at path
 // next, when automatic continue-as-new is on and due.
-func (r *runner) autoContinue(ctx workflow.Context, next int) error {
+func (r *runner) autoContinue(ctx workflow.Context, next []int) error {
 	if !r.plan.autoCAN {
 		return nil
 	}
@@ -283,7 +339,11 @@ func (r *runner) autoContinue(ctx workflow.Context, next int) error {
 	if !info.GetContinueAsNewSuggested() && (r.plan.afterEvents <= 0 || info.GetCurrentHistoryLength() <= r.plan.afterEvents) {
 		return nil
 	}
-	return &continueSignal{input: r.input, carry: &Carry{State: r.state, Steps: r.root.steps, Next: next}}
+	carry := &Carry{State: r.state, Steps: r.root.steps, Next: next[0]}
+	if len(next) > 1 {
+		carry.Resume = next
+	}
+	return &continueSignal{input: r.input, carry: carry}
 }
 
 // finish turns the outcome of the steps into the run's result.
@@ -347,6 +407,13 @@ func (r *runner) waitHandlers(ctx workflow.Context) error {
 // exec runs one step, records its result under its id, and attributes any
 // failure to it.
 func (r *runner) exec(ctx workflow.Context, sc *scope, n *node) (any, error) {
+	return r.execAt(ctx, sc, n, cursor{})
+}
+
+// execAt is exec for a step at the position in cur (see cursor): cur.pos
+// is the step's own path, cur.resume the rest of the path to resume at
+// inside it.
+func (r *runner) execAt(ctx workflow.Context, sc *scope, n *node, cur cursor) (any, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, errorFailure(n.path, "", "", err, nil)
 	}
@@ -355,7 +422,7 @@ func (r *runner) exec(ctx workflow.Context, sc *scope, n *node) (any, error) {
 		return nil, limitFailure(n.path, fmt.Sprintf("the run executed %d steps without waiting once (a loop that never waits?)", maxBusySteps))
 	}
 	r.running[n.path]++
-	res, err := r.dispatch(ctx, sc, n)
+	res, err := r.dispatch(ctx, sc, n, cur)
 	if r.running[n.path]--; r.running[n.path] <= 0 {
 		delete(r.running, n.path)
 	}

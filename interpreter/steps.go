@@ -13,33 +13,48 @@ import (
 )
 
 // dispatch runs a step by kind.
-func (r *runner) dispatch(ctx workflow.Context, sc *scope, n *node) (any, error) {
+func (r *runner) dispatch(ctx workflow.Context, sc *scope, n *node, cur cursor) (any, error) {
 	e := r.env(ctx, sc)
+	resuming := len(cur.resume) > 1
 	switch n.kind {
 	case dsl.KindActivity:
 		return r.activity(ctx, e, n)
 	case dsl.KindSet:
 		return r.set(e, n.path, n.set)
 	case dsl.KindIf:
+		// A run that continued as new inside a branch resumes in it: the
+		// condition was read by the previous run.
+		if resuming {
+			if cur.resume[0] == 0 {
+				return r.execListAt(ctx, sc, n.then, into(cur.pos, 0, cur.resume))
+			}
+			return r.execListAt(ctx, sc, n.els, into(cur.pos, 1, cur.resume))
+		}
 		ok, err := e.cond(n.cond)
 		if err != nil {
 			return nil, exprFailure(n.path, "if", err)
 		}
 		if ok {
-			return r.execList(ctx, sc, n.then)
+			return r.execListAt(ctx, sc, n.then, into(cur.pos, 0, nil))
 		}
-		return r.execList(ctx, sc, n.els)
+		return r.execListAt(ctx, sc, n.els, into(cur.pos, 1, nil))
 	case dsl.KindSwitch:
+		if resuming {
+			if i := cur.resume[0]; i < len(n.cases) {
+				return r.execListAt(ctx, sc, n.cases[i].do, into(cur.pos, i, cur.resume))
+			}
+			return r.execListAt(ctx, sc, n.deflt, into(cur.pos, len(n.cases), cur.resume))
+		}
 		for i, c := range n.cases {
 			ok, err := e.cond(c.when)
 			if err != nil {
 				return nil, exprFailure(n.path, fmt.Sprintf("switch[%d].when", i), err)
 			}
 			if ok {
-				return r.execList(ctx, sc, c.do)
+				return r.execListAt(ctx, sc, c.do, into(cur.pos, i, nil))
 			}
 		}
-		return r.execList(ctx, sc, n.deflt)
+		return r.execListAt(ctx, sc, n.deflt, into(cur.pos, len(n.cases), nil))
 	case dsl.KindParallel:
 		return r.parallel(ctx, sc, n)
 	case dsl.KindRace:
@@ -47,7 +62,7 @@ func (r *runner) dispatch(ctx workflow.Context, sc *scope, n *node) (any, error)
 	case dsl.KindForEach:
 		return r.forEach(ctx, e, sc, n)
 	case dsl.KindWhile:
-		return r.while(ctx, e, sc, n)
+		return r.while(ctx, e, sc, n, cur)
 	case dsl.KindSleep:
 		return r.sleep(ctx, e, n)
 	case dsl.KindSleepUntil:
@@ -294,15 +309,25 @@ func (r *runner) forEach(ctx workflow.Context, e *env, sc *scope, n *node) (any,
 	return results, nil
 }
 
-// while runs the body while the condition holds. At the top level, each
-// iteration after the first of a run may continue as new; the loop then
-// resumes in the next run, where its condition is read again from the
-// carried state. Its result is the last iteration's.
-func (r *runner) while(ctx workflow.Context, e *env, sc *scope, n *node) (any, error) {
+// while runs the body while the condition holds. Where the loop is
+// resumable (see cursor), each iteration after the first of a run may
+// continue as new; the loop then resumes in the next run, where its
+// condition is read again from the carried state, and a run that continued
+// as new inside the body resumes there. Its result is the last
+// iteration's.
+func (r *runner) while(ctx workflow.Context, e *env, sc *scope, n *node, cur cursor) (any, error) {
 	var last any
 	for iter := 0; ; iter++ {
-		if iter > 0 && n.top >= 0 {
-			if err := r.autoContinue(ctx, n.top); err != nil {
+		if iter == 0 && len(cur.resume) > 1 {
+			res, err := r.execListAt(ctx, sc, n.body, into(cur.pos, 0, cur.resume))
+			if err != nil {
+				return nil, err
+			}
+			last = res
+			continue
+		}
+		if iter > 0 && cur.pos != nil {
+			if err := r.autoContinue(ctx, cur.pos); err != nil {
 				return nil, err
 			}
 		}
@@ -320,7 +345,7 @@ func (r *runner) while(ctx workflow.Context, e *env, sc *scope, n *node) (any, e
 		if !ok {
 			return last, nil
 		}
-		res, err := r.execList(ctx, sc, n.body)
+		res, err := r.execListAt(ctx, sc, n.body, into(cur.pos, 0, nil))
 		if err != nil {
 			return nil, err
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -309,10 +311,11 @@ output: ${ state.n }
 	h.env.SetContinueAsNewSuggested(true)
 	h.run(def, nil)
 	_, env := continueAsNew(t, h)
-	// The loop runs one iteration, and the run continues as new at its
-	// next one.
-	if env.Carry.Next != 0 || num(env.Carry.State["n"]) != 1 {
-		t.Fatalf("carry %+v, want next 0 with n = 1", env.Carry)
+	// Step boundaries inside the loop's body are resumable too: the run
+	// continues as new at the first one, after the sleep and before the
+	// set (top-level step 0, the body, its step 1).
+	if env.Carry.Next != 0 || fmt.Sprint(env.Carry.Resume) != "[0 0 1]" || num(env.Carry.State["n"]) != 0 {
+		t.Fatalf("carry %+v, want resume at [0 0 1] with n = 0", env.Carry)
 	}
 	h2 := newHarness(t)
 	h2.env.ExecuteWorkflow(WorkflowType, nil, &env)
@@ -346,4 +349,74 @@ output: ${ input?.name ?? "nobody" }
 	h = newHarness(t, Options{Definitions: library(t, greetDef)})
 	h.env.ExecuteWorkflow("greet")
 	h.wantFailure(InputErrorType, "name is required")
+}
+
+// TestAutomaticContinueAsNewNested: with continue-as-new suggested all the
+// time, a run continues as new at every step boundary it reaches, also
+// inside an if inside a loop and inside a nested loop, and each next run
+// resumes exactly there. The chain ends with the result of a run that
+// never continues as new, and each run makes progress.
+func TestAutomaticContinueAsNewNested(t *testing.T) {
+	const def = `
+dsl: v1
+name: nested
+state: {i: 0, j: 0, sum: 0}
+steps:
+  - log: start
+  - while: ${ state.i < 3 }
+    do:
+      - if: ${ state.i != 1 }
+        then:
+          - set: {j: 0}
+          - while: ${ state.j < 2 }
+            do:
+              - sleep: 1m
+              - set: {sum: "${ state.sum + 10 }", j: "${ state.j + 1 }"}
+        else:
+          - switch:
+              - when: ${ state.i == 1 }
+                do:
+                  - sleep: 1m
+                  - set: {sum: "${ state.sum + 1 }"}
+      - set: {i: "${ state.i + 1 }"}
+output: ${ state.sum }
+`
+	plain := newHarness(t)
+	plain.run(def, nil)
+	want := plain.result()
+	if num(want) != 41 {
+		t.Fatalf("without continue-as-new: %v, want 41", want)
+	}
+
+	h := newHarness(t)
+	h.env.SetContinueAsNewSuggested(true)
+	h.run(def, nil)
+	var resumes []string
+	for runs := 1; ; runs++ {
+		if runs > 100 {
+			t.Fatalf("more than 100 runs: %v", resumes)
+		}
+		if h.env.GetWorkflowError() == nil {
+			if got := h.result(); num(got) != 41 {
+				t.Fatalf("after %d runs: %v, want 41 (resumed at %v)", runs, got, resumes)
+			}
+			t.Logf("%d runs, resumed at %v", runs, resumes)
+			break
+		}
+		_, env := continueAsNew(t, h)
+		resumes = append(resumes, fmt.Sprint(env.Carry.Resume))
+		if n := len(resumes); n > 1 && resumes[n-1] == resumes[n-2] && env.Carry.Resume != nil {
+			t.Fatalf("no progress: resumed at %v twice", resumes[n-1])
+		}
+		h = newHarness(t)
+		h.env.SetContinueAsNewSuggested(true)
+		h.env.ExecuteWorkflow(WorkflowType, nil, &env)
+	}
+	// Positions inside the nested loop and inside the switch were used.
+	joined := strings.Join(resumes, " ")
+	for _, p := range []string{"[1 0 0 0 1 0 1]", "[1 0 0 1 0 0 1]"} {
+		if !strings.Contains(joined, p) {
+			t.Errorf("no run resumed at %s: %v", p, joined)
+		}
+	}
 }

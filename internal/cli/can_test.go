@@ -15,30 +15,36 @@ import (
 	"go.temporal.io/sdk/worker"
 )
 
-// loopDef is a 10,000-iteration while loop that runs an activity every
-// 100th iteration (so its history grows, slowly) and sums the iteration
-// numbers in state. continueAsNew is filled in by the test. (A timer
-// would do as well, but the embedded server fires short timers up to a
-// second late.)
+// loopDef is a loop of 10,000 iterations, as 100 iterations of an outer
+// loop each running 100 of an inner one, that sums the iteration numbers in
+// state and runs an activity twice per inner loop (so its history grows,
+// slowly): automatic continue-as-new then happens inside the inner loop as
+// well as between outer iterations. continueAsNew is filled in by the test.
+// (A timer would do as well as the activity, but the embedded server fires
+// short timers up to a second late.)
 const loopDef = `
 dsl: v1
 name: long-loop
-state: {i: 0, sum: 0}
+state: {i: 0, j: 0, sum: 0}
 continueAsNew: %s
 steps:
-  - while: ${ state.i < 10000 }
+  - while: ${ state.i < 100 }
     do:
-      - set: {sum: "${ state.sum + state.i }", i: "${ state.i + 1 }"}
-      - if: ${ state.i %% 100 == 0 }
-        then:
-          - activity: echo
-            with: ${ state.i }
+      - set: {j: 0}
+      - while: ${ state.j < 100 }
+        do:
+          - set: {sum: "${ state.sum + state.i * 100 + state.j }", j: "${ state.j + 1 }"}
+          - if: ${ state.j %% 50 == 0 }
+            then:
+              - activity: echo
+                with: ${ state.j }
+      - set: {i: "${ state.i + 1 }"}
 output: ${ state.sum }
 `
 
-// TestAutomaticContinueAsNewLongLoop runs the same 10,000-iteration loop on
-// the embedded server twice: with automatic continue-as-new after 100
-// events, and with it disabled. Both must end with the same result; with
+// TestAutomaticContinueAsNewLongLoop runs the same nested 10,000-iteration
+// loop on the embedded server twice: with automatic continue-as-new after
+// 100 events, and with it disabled. Both must end with the same result; with
 // it, the work is spread over several runs, none of whose histories
 // exceeds afterEvents plus the events of one loop iteration and the
 // continue-as-new itself (bound: 130 events).
