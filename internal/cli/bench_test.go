@@ -12,14 +12,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dslrun/dslrun/activities"
 	"github.com/dslrun/dslrun/dsl"
 	"github.com/dslrun/dslrun/internal/devserver"
 	"github.com/dslrun/dslrun/interpreter"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/log"
-	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 )
 
 // BenchmarkThroughput runs batches of 1,000 workflows of 5 sequential
@@ -38,25 +35,9 @@ func BenchmarkThroughput(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer srv.Stop()
-	c, err := client.Dial(client.Options{HostPort: srv.FrontendAddress(), Logger: quietLogger()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
+	b.Cleanup(func() { _ = srv.Stop() }) // after the worker's own cleanup
 	const queue = "throughput"
-	w := worker.New(c, queue, worker.Options{})
-	w.RegisterWorkflowWithOptions(handWrittenSteps, workflow.RegisterOptions{Name: "hand"})
-	reg := activities.NewRegistry()
-	if err := reg.Register(activities.Spec{Name: "inc", Summary: "adds one"}, func(_ context.Context, v int) (int, error) { return v + 1, nil }); err != nil {
-		b.Fatal(err)
-	}
-	reg.Attach(w)
-	interpreter.Register(w, interpreter.Options{})
-	if err := w.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer w.Stop()
+	c := startWorker(b, srv.FrontendAddress(), queue, nil)
 
 	wdef, ds := dsl.Parse("seq.yaml", []byte(stepsDefinition("seq", steps)))
 	if ds.HasErrors() {

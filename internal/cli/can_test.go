@@ -6,13 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dslrun/dslrun/activities"
-	"github.com/dslrun/dslrun/activities/builtin"
 	"github.com/dslrun/dslrun/dsl"
 	"github.com/dslrun/dslrun/interpreter"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/worker"
 )
 
 // loopDef is a loop of 10,000 iterations, as 100 iterations of an outer
@@ -51,23 +48,8 @@ output: ${ state.sum }
 func TestAutomaticContinueAsNewLongLoop(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	c, err := client.Dial(client.Options{HostPort: sharedServer(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
 	const queue = "can-long-loop"
-	w := worker.New(c, queue, worker.Options{})
-	interpreter.Register(w, interpreter.Options{})
-	reg := activities.NewRegistry()
-	if err := builtin.Register(reg); err != nil {
-		t.Fatal(err)
-	}
-	reg.Attach(w)
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
+	c := startWorker(t, sharedServer(t), queue, nil)
 
 	run := func(can string) (result int, runs []int) {
 		t.Helper()

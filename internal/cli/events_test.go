@@ -7,12 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dslrun/dslrun/activities"
 	"github.com/dslrun/dslrun/dsl"
 	"github.com/dslrun/dslrun/interpreter"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 )
 
@@ -54,28 +52,12 @@ func stepsDefinition(name string, n int) string {
 func TestHistoryEventsMatchHandWrittenGo(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	c, err := client.Dial(client.Options{HostPort: sharedServer(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
 	const queue = "events"
-	w := worker.New(c, queue, worker.Options{})
-	w.RegisterWorkflowWithOptions(handWrittenSteps, workflow.RegisterOptions{Name: "hand"})
-	reg := activities.NewRegistry()
-	if err := reg.Register(activities.Spec{Name: "inc", Summary: "adds one"}, func(_ context.Context, v int) (int, error) { return v + 1, nil }); err != nil {
-		t.Fatal(err)
-	}
-	reg.Attach(w)
 	defs := map[string][]byte{}
-	interpreter.Register(w, interpreter.Options{Definitions: interpreter.DefinitionsFunc(func(name string) ([]byte, bool) {
+	c := startWorker(t, sharedServer(t), queue, interpreter.DefinitionsFunc(func(name string) ([]byte, bool) {
 		b, ok := defs[name]
 		return b, ok
-	})})
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
+	}))
 
 	// events runs a workflow and counts its history events, all and apart
 	// from workflow tasks, by type.
