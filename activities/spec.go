@@ -37,6 +37,11 @@ type Spec struct {
 	Output json.RawMessage
 	// Examples are shown in the docs.
 	Examples []Example
+	// Source says where an activity that is not compiled into the binary
+	// comes from, such as "plugin: plugins/greet.plugin.yaml" for an exec
+	// plugin (package [github.com/dslrun/dslrun/activities/exec]); it is
+	// empty for Go functions. `dslrun activities` shows it.
+	Source string
 }
 
 // Example is one documented use of an activity.
@@ -80,6 +85,15 @@ func checkName(name string) error {
 		return fmt.Errorf("activity name %q: the prefix %q is reserved by Temporal", name, temporalReservedPrefix)
 	}
 	return nil
+}
+
+// CheckSchema reports whether raw is a JSON schema that a [Spec] accepts as
+// its Input or Output: a draft-07 schema with only local references. It
+// reads no files and no network, so that loaders such as exec plugin
+// manifests can report a bad schema at its position before registering.
+func CheckSchema(raw json.RawMessage) error {
+	_, _, err := compileSchema(raw)
+	return err
 }
 
 // compileSchema compiles a draft-07 JSON schema. It returns the compiled
