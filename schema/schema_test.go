@@ -373,3 +373,15 @@ func TestTimestampPattern(t *testing.T) {
 		t.Error("an expression is refused")
 	}
 }
+
+// TestSchemaIsGenerated fails when workflow.schema.json is not what the
+// description of the DSL generates: run go generate ./schema/.
+func TestSchemaIsGenerated(t *testing.T) {
+	want, err := Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(JSON()) != string(want) {
+		t.Fatal("workflow.schema.json is stale: run `go generate ./schema/` and commit the result")
+	}
+}

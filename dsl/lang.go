@@ -1,0 +1,213 @@
+package dsl
+
+import (
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Language is the one description of the DSL. Every mapping with fixed
+// keys (the workflow, its blocks, each step kind) and every reusable value
+// type is declared once, as a Def, in lang_defs.go. From it:
+//
+//   - the builder takes the keys each mapping allows and the keys it
+//     requires (unknown-key and missing-key checks);
+//   - the schema package generates the JSON schema (go generate), which
+//     editors read and which validation enforces beside the builder;
+//   - cmd/dslrun's hidden docs generator writes the reference tables of
+//     docs/dsl.md.
+//
+// A test fails when a generated file is stale.
+type Language struct {
+	// Title and Doc describe a definition file as a whole; Comment is a
+	// note for people who edit the generated schema by hand.
+	Title, Doc, Comment string
+	// Root is the top level of a definition file.
+	Root *Def
+	// Defs are the named parts: blocks and value types, in the order the
+	// schema lists them.
+	Defs []*Def
+	// StepDoc describes a step in general, and StepID the id every step
+	// may have.
+	StepDoc string
+	StepID  Key
+	// Steps are the step kinds, in documentation order.
+	Steps []StepKind
+}
+
+// Def describes one part of the DSL. A Def with Keys is a mapping whose
+// keys are exactly those; a Def without Keys is a value type whose JSON
+// schema is Schema.
+type Def struct {
+	// Name names the part: the definition name in the JSON schema (the
+	// "#/definitions/NAME" of a $ref).
+	Name string
+	// Doc is a one-line description, shown by editors and the reference.
+	Doc string
+	// Label is how the reference names the type of a key that has this
+	// Def as its Ref, e.g. "duration > 0". Empty: the Def's name.
+	Label string
+	// Keys are the keys of a mapping, in documentation order.
+	Keys []Key
+	// AtLeastOne lists keys of which a mapping needs at least one, and
+	// AtLeastOneMsg says so when none is there.
+	AtLeastOne    []string
+	AtLeastOneMsg string
+	// Schema holds JSON-schema keywords (draft-07) that the key table does
+	// not say: a value type's whole schema, or a block's cross-key rules.
+	Schema map[string]any
+}
+
+// Key is one key of a mapping.
+type Key struct {
+	Name string
+	// Ref names the Def of the key's value; Schema, when Ref is empty,
+	// holds the value's JSON schema inline.
+	Ref    string
+	Schema map[string]any
+	// Label is how the reference names the value's type when Ref's label
+	// does not say it (or there is no Ref).
+	Label    string
+	Required bool
+	// Doc says what the key means, Default what holds when it is absent,
+	// Example one way to write it.
+	Doc, Default, Example string
+}
+
+// StepKind is a kind of step: the YAML key that selects it, what it does,
+// and the Def of its keys (the kind key itself, id and the kind's own).
+type StepKind struct {
+	Kind    Kind
+	Doc     string
+	Example string
+	Def     string
+}
+
+// Description joins Doc, Default and Example into the text editors show.
+func (k Key) Description() string {
+	return describeDoc(k.Doc, k.Default, k.Example)
+}
+
+// Description joins the kind's Doc and Example into the text editors
+// show for its key.
+func (s StepKind) Description() string { return describeDoc(s.Doc, "", s.Example) }
+
+func describeDoc(doc, def, example string) string {
+	var b strings.Builder
+	b.WriteString(doc)
+	if def != "" {
+		b.WriteString(" Default: " + def + ".")
+	}
+	if example != "" {
+		b.WriteString(" Example: " + example + ".")
+	}
+	return b.String()
+}
+
+// KeyNames returns the names of d's keys, in order.
+func (d *Def) KeyNames() []string {
+	out := make([]string, len(d.Keys))
+	for i, k := range d.Keys {
+		out[i] = k.Name
+	}
+	return out
+}
+
+// RequiredKeys returns the names of d's required keys, in order.
+func (d *Def) RequiredKeys() []string {
+	var out []string
+	for _, k := range d.Keys {
+		if k.Required {
+			out = append(out, k.Name)
+		}
+	}
+	return out
+}
+
+// Key returns d's key called name.
+func (d *Def) Key(name string) (Key, bool) {
+	i := slices.IndexFunc(d.Keys, func(k Key) bool { return k.Name == name })
+	if i < 0 {
+		return Key{}, false
+	}
+	return d.Keys[i], true
+}
+
+// Def returns the Def called name; nil when there is none.
+func (l *Language) Def(name string) *Def {
+	if name == "" {
+		return l.Root
+	}
+	i := slices.IndexFunc(l.Defs, func(d *Def) bool { return d.Name == name })
+	if i < 0 {
+		return nil
+	}
+	return l.Defs[i]
+}
+
+// Step returns the description of kind k.
+func (l *Language) Step(k Kind) (StepKind, bool) {
+	i := slices.IndexFunc(l.Steps, func(s StepKind) bool { return s.Kind == k })
+	if i < 0 {
+		return StepKind{}, false
+	}
+	return l.Steps[i], true
+}
+
+// Lang returns the description of the DSL. It is shared: callers must not
+// modify it.
+func Lang() *Language { return lang() }
+
+var lang = sync.OnceValue(func() *Language {
+	l := &Language{
+		Title:   langTitle,
+		Doc:     langDoc,
+		Comment: langComment,
+		Root:    rootDef,
+		Defs:    defs,
+		StepDoc: stepDoc,
+		StepID:  stepIDKey,
+		Steps:   stepKinds,
+	}
+	return l
+})
+
+// keysOf returns the keys allowed in the mapping described by Def name;
+// it panics on a name the description lacks, which a test rules out.
+func keysOf(name string) []string {
+	d := Lang().Def(name)
+	if d == nil {
+		panic("dsl: no definition " + name)
+	}
+	return d.KeyNames()
+}
+
+// stepKeysOf returns the keys a step of kind k allows besides its kind
+// key and id.
+func stepKeysOf(k Kind) []string {
+	s, ok := Lang().Step(k)
+	if !ok {
+		panic("dsl: no step kind " + string(k))
+	}
+	var out []string
+	for _, name := range keysOf(s.Def) {
+		if name != "id" && name != string(k) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// list is []any of strings, for schema fragments.
+func list(s ...string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}
+
+// ref is the schema fragment that refers to Def name.
+func ref(name string) map[string]any {
+	return map[string]any{"$ref": "#/definitions/" + name}
+}

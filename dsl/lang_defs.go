@@ -1,0 +1,929 @@
+package dsl
+
+// The description of the DSL: see Language.
+
+const (
+	langTitle   = "dslrun workflow (DSL v1)"
+	langDoc     = "A dslrun workflow definition: YAML that `dslrun apply` runs on Temporal. Check it with `dslrun validate FILE`."
+	langComment = "schema.Validate (Go) rewrites some errors by the keyword that produced them: an `anyOf` whose branches each require one key means 'needs at least one of these keys' (on a step: 'step has no kind'), and its first key names the group; `false` is used only for keys ruled out by another key (startDelay with cron, taskQueue with local). Every `pattern` has a message in schema/messages.go. Keep these conventions when editing."
+	stepDoc     = "A step: exactly one kind key (activity, set, if, switch, parallel, race, forEach, while, sleep, sleepUntil, await, child, signalWorkflow, try, fail, return, continueAsNew, log), an optional id, and the keys of its kind."
+)
+
+var stepIDKey = Key{Name: "id", Doc: "Id of the step, unique in the definition; later steps read its result as `steps.ID.result`.", Example: "`id: charge`"}
+
+var stepKinds = []StepKind{
+	{Kind: KindActivity, Def: "activityStep", Doc: "Runs a Temporal activity: its type name, or a `${ ... }` template that chooses one at run time. Options: with, local, taskQueue, timeouts, retry.", Example: "`activity: ChargeCard`"},
+	{Kind: KindSet, Def: "setStep", Doc: "Assigns state variables; values may be `${ ... }` templates.", Example: "`set: {approved: true}`"},
+	{Kind: KindIf, Def: "ifStep", Doc: "Runs `then` when the condition holds, else `else`.", Example: "`if: \"${ input.amount > 100 }\"`"},
+	{Kind: KindSwitch, Def: "switchStep", Doc: "Runs the `do` of the first case whose `when` holds, else `default`.", Example: "`switch: [{when: \"${ input.fruit == 'apple' }\", do: [{activity: Peel}]}]`"},
+	{Kind: KindParallel, Def: "parallelStep", Doc: "Runs branches (each a list of steps) concurrently and waits for all of them.", Example: "`parallel: [[{activity: A}], [{activity: B}]]`"},
+	{Kind: KindRace, Def: "raceStep", Doc: "Runs branches concurrently; the first to finish wins and the others are cancelled.", Example: "`race: [[{await: \"${ state.approved }\"}], [{sleep: 1h}]]`"},
+	{Kind: KindForEach, Def: "forEachStep", Doc: "Runs `do` for each item of a list, at most `concurrency` at a time; the result is the list of iteration results.", Example: "`forEach: \"${ input.items }\"`"},
+	{Kind: KindWhile, Def: "whileStep", Doc: "Runs `do` while the condition holds.", Example: "`while: \"${ state.pending > 0 }\"`"},
+	{Kind: KindSleep, Def: "sleepStep", Doc: "Waits on a durable timer for a duration.", Example: "`sleep: 1h30m`"},
+	{Kind: KindSleepUntil, Def: "sleepUntilStep", Doc: "Waits on a durable timer until a time (RFC 3339).", Example: "`sleepUntil: \"2026-01-02T15:04:05Z\"`"},
+	{Kind: KindAwait, Def: "awaitStep", Doc: "Waits until a condition holds, or `timeout` passes.", Example: "`await: \"${ state.approved }\"`"},
+	{Kind: KindChild, Def: "childStep", Doc: "Starts a child workflow.", Example: "`child: {workflow: send-receipt, with: \"${ input }\"}`"},
+	{Kind: KindSignalWorkflow, Def: "signalWorkflowStep", Doc: "Signals another workflow.", Example: "`signalWorkflow: {workflowId: \"${ input.parentId }\", signal: done}`"},
+	{Kind: KindTry, Def: "tryStep", Doc: "Runs steps; on failure, the first matching `catch`; `finally` always runs, also on cancellation.", Example: "`try: [{activity: Book}]`"},
+	{Kind: KindFail, Def: "failStep", Doc: "Fails the workflow (or the enclosing try) with an application error.", Example: "`fail: card declined`"},
+	{Kind: KindReturn, Def: "returnStep", Doc: "Ends the workflow with this value as its result.", Example: "`return: \"${ steps.charge.result }\"`"},
+	{Kind: KindContinueAsNew, Def: "continueAsNewStep", Doc: "Continues the workflow as a new run, carrying state.", Example: "`continueAsNew: {input: \"${ {cursor: state.cursor} }\"}`"},
+	{Kind: KindLog, Def: "logStep", Doc: "Writes a message to the workflow's replay-safe logger.", Example: "`log: \"${ 'charged ' + input.orderId }\"`"},
+}
+
+var defs = []*Def{
+	{
+		Name: "value",
+		Doc:  "Any value. Strings may hold `${ ... }` expressions: a whole-value expression (`${ input.items }`) keeps its type, one inside text is interpolated (`order ${ input.id }`).",
+	},
+	{
+		Name: "literal",
+		Doc:  "Any value without `${ ... }` expressions.",
+		Schema: map[string]any{
+			"pattern":             `^(?:[^$]|\$+[^${])*\$*$`,
+			"patternErrorMessage": "expressions (${ ... }) are not allowed here",
+			"items": map[string]any{
+				"$ref": "#/definitions/literal",
+			},
+			"additionalProperties": map[string]any{
+				"$ref": "#/definitions/literal",
+			},
+		},
+	},
+	{
+		Name: "plainString",
+		Doc:  "A string without `${ ... }` expressions.",
+		Schema: map[string]any{
+			"type":                "string",
+			"pattern":             `^(?:[^$]|\$+[^${])*\$*$`,
+			"patternErrorMessage": "expressions (${ ... }) are not allowed here",
+		},
+	},
+	{
+		Name: "nonEmptyString",
+		Doc:  "A non-blank string without `${ ... }` expressions.",
+		Schema: map[string]any{
+			"type":                "string",
+			"pattern":             `^\s*(?:[^\s$](?:[^$]|\$+[^${])*\$*|\$+(?:[^${](?:[^$]|\$+[^${])*\$*)?)$`,
+			"patternErrorMessage": "must not be empty, and expressions (${ ... }) are not allowed here",
+		},
+	},
+	{
+		Name: "template",
+		Doc:  "A string that may hold `${ ... }` expressions.",
+		Schema: map[string]any{
+			"type": "string",
+		},
+	},
+	{
+		Name: "duration",
+		Doc:  "A duration: Go syntax with an optional leading number of days, e.g. `500ms`, `30s`, `5m`, `1h30m`, `2d`, `1d12h`. No negative durations, no bare numbers, no expressions.",
+		Schema: map[string]any{
+			"type":                "string",
+			"pattern":             `^(?:0*(?:100000|[0-9]{1,5})d(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))*|(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+)$`,
+			"patternErrorMessage": "invalid duration: want e.g. 500ms, 30s, 5m, 1h30m, 2d or 1d12h (no negative durations, no bare numbers, no expressions)",
+		},
+	},
+	{
+		Name: "positiveDuration",
+		Doc:  "A duration greater than zero, e.g. `30s`, `5m`, `1h30m`, `2d`.",
+		Schema: map[string]any{
+			"type": "string",
+			"allOf": []any{
+				map[string]any{
+					"pattern":             `^(?:0*(?:100000|[0-9]{1,5})d(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))*|(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+)$`,
+					"patternErrorMessage": "invalid duration: want e.g. 500ms, 30s, 5m, 1h30m, 2d or 1d12h (no negative durations, no bare numbers, no expressions)",
+				},
+			},
+			"pattern":             "[1-9]",
+			"patternErrorMessage": "duration must be greater than zero",
+		},
+	},
+	{
+		Name: "condition",
+		Doc:  "A condition: `true`, `false` or a single `${ ... }` expression, e.g. `${ state.approved }`.",
+		Schema: map[string]any{
+			"type":                list("boolean", "string"),
+			"pattern":             `^\s*\$\{[\s\S]*\}\s*$`,
+			"patternErrorMessage": "a condition must be a boolean or a single ${ ... } expression",
+		},
+	},
+	{
+		Name: "identifier",
+		Doc:  "Letters, digits and underscores, not starting with a digit.",
+		Schema: map[string]any{
+			"type":                "string",
+			"pattern":             "^[A-Za-z_][A-Za-z0-9_]*$",
+			"patternErrorMessage": "letters, digits and underscores, not starting with a digit",
+		},
+	},
+	{
+		Name: "stateVariableName",
+		Doc:  "A state variable name: letters, digits and underscores, not starting with a digit.",
+		Schema: map[string]any{
+			"pattern":             "^[A-Za-z_][A-Za-z0-9_]*$",
+			"patternErrorMessage": "letters, digits and underscores, not starting with a digit",
+		},
+	},
+	{
+		Name: "namedHandler",
+		Doc:  "A query or update name: letters, digits, '-', '_' or '.', not starting with a digit, '-' or '.'. (Only signals have a catch-all `*` handler.)",
+		Schema: map[string]any{
+			"pattern":             "^[A-Za-z_][A-Za-z0-9._-]*$",
+			"patternErrorMessage": "letters, digits, '-', '_' or '.', not starting with a digit, '-' or '.' (only signals have a catch-all * handler)",
+		},
+	},
+	{
+		Name: "handlerName",
+		Doc:  "A handler name: letters, digits, '-', '_' or '.', not starting with a digit, '-' or '.'; or `*` for the catch-all handler.",
+		Schema: map[string]any{
+			"pattern":             `^(?:\*|[A-Za-z_][A-Za-z0-9._-]*)$`,
+			"patternErrorMessage": "letters, digits, '-', '_' or '.', not starting with a digit, '-' or '.'; or * for the catch-all handler",
+		},
+	},
+	{
+		Name: "stringList",
+		Schema: map[string]any{
+			"type": "array",
+			"items": map[string]any{
+				"$ref": "#/definitions/nonEmptyString",
+			},
+		},
+	},
+	{
+		Name: "assignments",
+		Doc:  "State variables to assign: name to value; values may be `${ ... }` templates. Example: `{approved: true, total: \"${ state.total + args.amount }\"}`.",
+		Schema: map[string]any{
+			"type":          "object",
+			"minProperties": 1,
+			"propertyNames": map[string]any{
+				"$ref": "#/definitions/stateVariableName",
+			},
+			"additionalProperties": map[string]any{
+				"$ref": "#/definitions/value",
+			},
+		},
+	},
+	{
+		Name: "jsonSchema",
+		Doc:  "A JSON schema (draft-07), written in YAML. Expressions are not allowed inside it. Example: `{type: object, required: [points], properties: {points: {type: integer}}}`.",
+		Schema: map[string]any{
+			"type": "object",
+			"allOf": []any{
+				map[string]any{
+					"$ref": "#/definitions/jsonSubschema",
+				},
+			},
+		},
+	},
+	{
+		Name: "jsonSubschema",
+		Schema: map[string]any{
+			"$comment": "A JSON schema (draft-07): a mapping, or true/false. No description, so that editors show the description of the property that holds it.",
+			"type":     list("object", "boolean"),
+			"properties": map[string]any{
+				"type": map[string]any{
+					"description":         "The JSON type(s) the value must have: array, boolean, integer, null, number, object or string, or a list of them.",
+					"type":                list("string", "array"),
+					"pattern":             "^(?:array|boolean|integer|null|number|object|string)$",
+					"patternErrorMessage": "want array, boolean, integer, null, number, object or string",
+					"items": map[string]any{
+						"type":                "string",
+						"pattern":             "^(?:array|boolean|integer|null|number|object|string)$",
+						"patternErrorMessage": "want array, boolean, integer, null, number, object or string",
+					},
+				},
+				"properties": map[string]any{
+					"description": "Schemas of the object's properties, by name.",
+					"type":        "object",
+					"additionalProperties": map[string]any{
+						"$ref": "#/definitions/jsonSubschema",
+					},
+				},
+				"required": map[string]any{
+					"description": "Names of the properties the object must have.",
+					"type":        "array",
+					"items": map[string]any{
+						"type": "string",
+					},
+				},
+				"title": map[string]any{
+					"description": "A short title.",
+					"type":        "string",
+				},
+				"description": map[string]any{
+					"description": "What the value means.",
+					"type":        "string",
+				},
+			},
+			"additionalProperties": map[string]any{
+				"$ref": "#/definitions/literal",
+			},
+		},
+	},
+	{
+		Name: "retryPolicy",
+		Doc:  "A Temporal retry policy. Omitted fields take Temporal's defaults: initial interval 1s, backoff coefficient 2, maximum interval 100 × the initial interval, unlimited attempts. Example: `{initialInterval: 1s, backoffCoefficient: 2, maximumAttempts: 5, nonRetryableErrorTypes: [InvalidCard]}`.",
+		Keys: []Key{
+			{Name: "initialInterval", Doc: "Delay before the first retry.", Default: "1s", Example: "`initialInterval: 1s`", Ref: "positiveDuration"},
+			{Name: "backoffCoefficient", Doc: "Factor by which the delay grows after each retry; at least 1 (0 means the default).", Default: "2", Example: "`backoffCoefficient: 1.5`", Schema: map[string]any{
+				"type": "number",
+				"anyOf": []any{
+					map[string]any{
+						"minimum": 1,
+					},
+					map[string]any{
+						"const": 0,
+					},
+				},
+			}},
+			{Name: "maximumInterval", Doc: "Longest delay between retries; not shorter than initialInterval.", Default: "100 × initialInterval", Example: "`maximumInterval: 1m`", Ref: "positiveDuration"},
+			{Name: "maximumAttempts", Doc: "Most attempts, the first included; 0 means unlimited.", Default: "unlimited", Example: "`maximumAttempts: 5`", Schema: map[string]any{
+				"type":    "integer",
+				"minimum": 0,
+				"maximum": 1000000,
+			}},
+			{Name: "nonRetryableErrorTypes", Doc: "Error types that are never retried.", Example: "`nonRetryableErrorTypes: [InvalidCard, FraudSuspected]`", Ref: "stringList"},
+		},
+	},
+	{
+		Name: "activityOptions",
+		Doc:  "Temporal options of an activity: task queue, timeouts and retry policy. Example: `{startToCloseTimeout: 30s, retry: {maximumAttempts: 3}}`.",
+		Keys: []Key{
+			{Name: "taskQueue", Ref: "activityTaskQueue"},
+			{Name: "startToCloseTimeout", Ref: "startToCloseTimeout"},
+			{Name: "scheduleToCloseTimeout", Ref: "scheduleToCloseTimeout"},
+			{Name: "scheduleToStartTimeout", Ref: "scheduleToStartTimeout"},
+			{Name: "heartbeatTimeout", Ref: "heartbeatTimeout"},
+			{Name: "retry", Ref: "activityRetry"},
+		},
+	},
+	{
+		Name: "activityTaskQueue",
+		Doc:  "Task queue the activity is dispatched on: whichever worker polls it runs the activity. Not allowed on a local activity. Default: the workflow's task queue. Example: `taskQueue: payments`.",
+		Schema: map[string]any{
+			"$ref": "#/definitions/nonEmptyString",
+		},
+	},
+	{
+		Name: "startToCloseTimeout",
+		Doc:  "Longest time one attempt of the activity may run. Example: `startToCloseTimeout: 30s`.",
+		Schema: map[string]any{
+			"$ref": "#/definitions/positiveDuration",
+		},
+	},
+	{
+		Name: "scheduleToCloseTimeout",
+		Doc:  "Longest time the activity may take overall, all retries included. Example: `scheduleToCloseTimeout: 10m`.",
+		Schema: map[string]any{
+			"$ref": "#/definitions/positiveDuration",
+		},
+	},
+	{
+		Name: "scheduleToStartTimeout",
+		Doc:  "Longest time an attempt may wait in the task queue before a worker picks it up. Default: no limit. Example: `scheduleToStartTimeout: 1m`.",
+		Schema: map[string]any{
+			"$ref": "#/definitions/positiveDuration",
+		},
+	},
+	{
+		Name: "heartbeatTimeout",
+		Doc:  "Longest time between two heartbeats of a running attempt before it is considered failed. Default: no heartbeat required. Example: `heartbeatTimeout: 5s`.",
+		Schema: map[string]any{
+			"$ref": "#/definitions/positiveDuration",
+		},
+	},
+	{
+		Name: "activityRetry",
+		Doc:  "Retry policy of the activity. Default: Temporal's (retry forever, from 1s doubling up to 100s). Example: `retry: {maximumAttempts: 5}`.",
+		Schema: map[string]any{
+			"$ref": "#/definitions/retryPolicy",
+		},
+	},
+	{
+		Name: "stepId",
+		Doc:  "Id of the step, unique in the definition; later steps read its result as `steps.ID.result`. Letters, digits and underscores, not starting with a digit. Example: `id: charge`.",
+		Schema: map[string]any{
+			"$ref": "#/definitions/identifier",
+		},
+	},
+	{
+		Name: "withValue",
+		Doc:  "The argument passed on: any value, with `${ ... }` templates. Example: `with: {orderId: \"${ input.orderId }\"}`.",
+		Schema: map[string]any{
+			"$ref": "#/definitions/value",
+		},
+	},
+	{
+		Name: "workflowOptions",
+		Doc:  "Start options of a workflow run.",
+		Keys: []Key{
+			{Name: "id", Doc: "Workflow id of a run that `apply` starts; a template over `input`.", Default: "generated", Example: "`id: order-${ input.orderId }`", Ref: "template"},
+			{Name: "taskQueue", Doc: "Task queue of the workflow: the dslrun workers polling it run it.", Default: "dslrun's task queue", Example: "`taskQueue: orders`", Ref: "nonEmptyString"},
+			{Name: "executionTimeout", Doc: "Longest time the workflow may take, retries, cron runs and continue-as-new included.", Default: "unlimited", Example: "`executionTimeout: 7d`", Ref: "positiveDuration"},
+			{Name: "runTimeout", Doc: "Longest time a single run may take.", Default: "unlimited", Example: "`runTimeout: 1d`", Ref: "positiveDuration"},
+			{Name: "taskTimeout", Doc: "Longest time a worker may take to process one workflow task.", Default: "10s", Example: "`taskTimeout: 10s`", Ref: "positiveDuration"},
+			{Name: "retry", Doc: "Retry policy of the whole workflow.", Default: "no retries", Example: "`retry: {maximumAttempts: 3}`", Ref: "retryPolicy"},
+			{Name: "cron", Doc: "Cron schedule on which Temporal starts the workflow again: five fields (minute hour day-of-month month day-of-week) or a descriptor such as `@daily` or `@every 1h`, optionally after `CRON_TZ=zone`. Cannot be combined with startDelay. For anything richer use `schedule`.", Example: "`cron: \"0 12 * * MON-FRI\"`", Schema: map[string]any{
+				"type": "string",
+				"allOf": []any{
+					map[string]any{
+						"pattern":             `^\s*(?:[^\s$](?:[^$]|\$+[^${])*\$*|\$+(?:[^${](?:[^$]|\$+[^${])*\$*)?)$`,
+						"patternErrorMessage": "must not be empty, and expressions (${ ... }) are not allowed here",
+					},
+				},
+				"pattern":             `^\s*(?:(?:CRON_)?TZ=\S+\s+)?(?:@\S+(?:\s+\S+)?|\S+(?:\s+\S+){4})\s*$`,
+				"patternErrorMessage": "invalid cron: want five fields (minute hour day-of-month month day-of-week) or a descriptor such as @daily, optionally after CRON_TZ=zone",
+			}},
+			{Name: "startDelay", Doc: "Delay before the first workflow task of the run is dispatched. Cannot be combined with cron.", Example: "`startDelay: 10m`", Ref: "positiveDuration"},
+			{Name: "memo", Doc: "Non-indexed data attached to the run and shown in the Temporal UI; values may be templates over `input`.", Example: "`memo: {customer: \"${ input.customer }\"}`", Schema: map[string]any{
+				"type": "object",
+				"additionalProperties": map[string]any{
+					"$ref": "#/definitions/value",
+				},
+			}},
+			{Name: "searchAttributes", Doc: "Indexed search attributes of the run (they must exist in the namespace); values may be templates over `input`. Search attributes are never encrypted.", Example: "`searchAttributes: {CustomerId: \"${ input.customerId }\"}`", Schema: map[string]any{
+				"type": "object",
+				"additionalProperties": map[string]any{
+					"$ref": "#/definitions/value",
+				},
+			}},
+			{Name: "idReusePolicy", Doc: "Whether a new run may reuse the id of a closed run.", Default: "allowDuplicate", Example: "`idReusePolicy: rejectDuplicate`", Schema: map[string]any{
+				"type": "string",
+				"enum": list("allowDuplicate", "allowDuplicateFailedOnly", "rejectDuplicate", "terminateIfRunning"),
+			}},
+			{Name: "idConflictPolicy", Doc: "What happens when a run with the same id is already running: fail the start, use the existing run (as signal-with-start does), or terminate it.", Default: "fail", Example: "`idConflictPolicy: useExisting`", Schema: map[string]any{
+				"type": "string",
+				"enum": list("fail", "useExisting", "terminateExisting"),
+			}},
+		},
+		Schema: map[string]any{
+			"dependencies": map[string]any{
+				"cron": map[string]any{
+					"properties": map[string]any{
+						"startDelay": false,
+					},
+				},
+			},
+		},
+	},
+	{
+		Name: "schedule",
+		Doc:  "A Temporal schedule, reconciled by `dslrun apply`. Needs at least one of intervals, cron or calendars.",
+		Keys: []Key{
+			{Name: "id", Doc: "Id of the Temporal schedule that apply creates or updates.", Example: "`id: nightly-report`", Ref: "nonEmptyString"},
+			{Name: "intervals", Doc: "Fixed intervals: start a run every `every`, shifted by `offset`.", Example: "`intervals: [{every: 1h, offset: 5m}]`", Schema: map[string]any{
+				"type": "array",
+				"items": map[string]any{
+					"$ref": "#/definitions/scheduleInterval",
+				},
+			}},
+			{Name: "cron", Doc: "Cron strings: five fields (minute hour day-of-month month day-of-week) or a descriptor such as `@daily`, optionally after `CRON_TZ=zone`.", Example: "`cron: [\"0 12 * * MON-FRI\"]`", Schema: map[string]any{
+				"type": "array",
+				"items": map[string]any{
+					"type": "string",
+					"allOf": []any{
+						map[string]any{
+							"pattern":             `^\s*(?:[^\s$](?:[^$]|\$+[^${])*\$*|\$+(?:[^${](?:[^$]|\$+[^${])*\$*)?)$`,
+							"patternErrorMessage": "must not be empty, and expressions (${ ... }) are not allowed here",
+						},
+					},
+					"pattern":             `^\s*(?:(?:CRON_)?TZ=\S+\s+)?(?:@\S+(?:\s+\S+)?|\S+(?:\s+\S+){4})\s*$`,
+					"patternErrorMessage": "invalid cron: want five fields (minute hour day-of-month month day-of-week) or a descriptor such as @daily, optionally after CRON_TZ=zone",
+				},
+			}},
+			{Name: "calendars", Doc: "Calendar specs; each field takes Temporal's range syntax (`1-5`, `MON,WED`, `*/15`).", Example: "`calendars: [{hour: 9, dayOfWeek: MON-FRI}]`", Schema: map[string]any{
+				"type": "array",
+				"items": map[string]any{
+					"$ref": "#/definitions/scheduleCalendar",
+				},
+			}},
+			{Name: "jitter", Doc: "Random delay of up to this much added to each start time.", Default: "none", Example: "`jitter: 30s`", Ref: "duration"},
+			{Name: "timeZone", Doc: "IANA time zone in which cron strings and calendars are read.", Default: "UTC", Example: "`timeZone: Europe/Paris`", Ref: "nonEmptyString"},
+			{Name: "overlap", Doc: "What to do when a start is due while the previous run is still open.", Default: "skip", Example: "`overlap: bufferOne`", Schema: map[string]any{
+				"type": "string",
+				"enum": list("skip", "bufferOne", "bufferAll", "cancelOther", "terminateOther", "allowAll"),
+			}},
+			{Name: "paused", Doc: "Create or keep the schedule paused.", Default: "false", Example: "`paused: true`", Schema: map[string]any{
+				"type": "boolean",
+			}},
+			{Name: "note", Doc: "Note stored with the schedule, e.g. why it is paused.", Example: "`note: paused during migration`", Ref: "plainString"},
+			{Name: "input", Doc: "Input of every scheduled run; no expressions.", Example: "`input: {report: daily}`", Ref: "literal"},
+		},
+		AtLeastOne:    []string{"intervals", "cron", "calendars"},
+		AtLeastOneMsg: "a schedule needs at least one of intervals, cron or calendars",
+	},
+	{
+		Name: "scheduleInterval",
+		Doc:  "A fixed interval of a schedule.",
+		Keys: []Key{
+			{Name: "every", Doc: "Period between starts.", Example: "`every: 15m`", Required: true, Ref: "positiveDuration"},
+			{Name: "offset", Doc: "Shift of each start within the period.", Default: "0", Example: "`offset: 5m`", Ref: "duration"},
+		},
+	},
+	{
+		Name: "scheduleCalendar",
+		Doc:  "A calendar spec of a schedule. Omitted fields take Temporal's defaults: second 0, minute 0, hour 0, every day.",
+		Keys: []Key{
+			{Name: "second", Doc: "Seconds, 0-59.", Default: "0", Example: "`second: 30`", Ref: "calendarField"},
+			{Name: "minute", Doc: "Minutes, 0-59.", Default: "0", Example: "`minute: \"*/15\"`", Ref: "calendarField"},
+			{Name: "hour", Doc: "Hours, 0-23.", Default: "0", Example: "`hour: 9-17`", Ref: "calendarField"},
+			{Name: "dayOfMonth", Doc: "Days of the month, 1-31.", Default: "every day", Example: "`dayOfMonth: 1`", Ref: "calendarField"},
+			{Name: "month", Doc: "Months, 1-12 or JAN-DEC.", Default: "every month", Example: "`month: JAN,JUL`", Ref: "calendarField"},
+			{Name: "year", Doc: "Years.", Default: "every year", Example: "`year: 2027`", Ref: "calendarField"},
+			{Name: "dayOfWeek", Doc: "Days of the week, 0-6 (Sunday is 0) or SUN-SAT.", Default: "every day", Example: "`dayOfWeek: MON-FRI`", Ref: "calendarField"},
+			{Name: "comment", Doc: "Free text about this calendar.", Example: "`comment: business hours`", Ref: "calendarField"},
+		},
+	},
+	{
+		Name: "calendarField",
+		Doc:  "A number or a range in Temporal's syntax: `5`, `1-5`, `MON,WED`, `*/15`.",
+		Schema: map[string]any{
+			"type":                list("integer", "string"),
+			"pattern":             `^\s*(?:[^\s$](?:[^$]|\$+[^${])*\$*|\$+(?:[^${](?:[^$]|\$+[^${])*\$*)?)$`,
+			"patternErrorMessage": "must not be empty, and expressions (${ ... }) are not allowed here",
+		},
+	},
+	{
+		Name: "autoContinueAsNew",
+		Doc:  "Automatic continue-as-new.",
+		Keys: []Key{
+			{Name: "disabled", Doc: "Turn automatic continue-as-new off.", Default: "false", Example: "`disabled: true`", Schema: map[string]any{
+				"type": "boolean",
+			}},
+			{Name: "afterEvents", Doc: "Also continue as new once history has more than this many events (100 to 50,000).", Default: "only at Temporal's suggestion", Example: "`afterEvents: 10000`", Schema: map[string]any{
+				"type":    "integer",
+				"minimum": 100,
+				"maximum": 50000,
+			}},
+		},
+	},
+	{
+		Name: "signalHandler",
+		Doc:  "A signal handler: `set` and/or `do`. Expressions see the signal's argument as `args` and its name as `handler`.",
+		Keys: []Key{
+			{Name: "set", Doc: "State variables assigned when the signal arrives.", Example: "`set: {approved: true, approver: \"${ args.user }\"}`", Ref: "assignments"},
+			{Name: "do", Doc: "Steps run in a coroutine of their own when the signal arrives.", Example: "`do: [{log: \"${ 'got ' + handler }\"}]`", Ref: "steps"},
+		},
+		AtLeastOne:    []string{"set", "do"},
+		AtLeastOneMsg: "a signal handler needs set or do",
+	},
+	{
+		Name: "updateHandler",
+		Doc:  "An update handler. Expressions see the update's argument as `args` and its name as `handler`.",
+		Keys: []Key{
+			{Name: "args", Doc: "JSON schema (draft-07) the update's argument must satisfy; an update that does not is rejected.", Example: "`args: {type: object, required: [points]}`", Ref: "jsonSchema"},
+			{Name: "validate", Doc: "Condition checked before the update is accepted; a rejected update is never written to history.", Example: "`validate: \"${ args.points > 0 }\"`", Ref: "condition"},
+			{Name: "do", Doc: "Steps run for an accepted update.", Example: "`do: [{set: {points: \"${ state.points + args.points }\"}}]`", Ref: "steps"},
+			{Name: "return", Doc: "Value returned to the caller once `do` has finished.", Default: "null", Example: "`return: \"${ state.points }\"`", Ref: "value"},
+		},
+	},
+	{
+		Name: "steps",
+		Doc:  "A list of steps, run in order.",
+		Schema: map[string]any{
+			"type": "array",
+			"items": map[string]any{
+				"$ref": "#/definitions/step",
+			},
+		},
+	},
+	{
+		Name: "branches",
+		Doc:  "Branches, each a list of steps; at least one. Example: `[[{activity: ReserveStock}], [{activity: ChargeCard}]]`.",
+		Schema: map[string]any{
+			"type":     "array",
+			"minItems": 1,
+			"items": map[string]any{
+				"$ref": "#/definitions/steps",
+			},
+		},
+	},
+	{
+		Name: "activityStep",
+		Doc:  "Runs a Temporal activity. Its options override the workflow's `activity` defaults.",
+		Keys: []Key{
+			{Name: "id", Ref: "stepId"},
+			{Name: "activity", Doc: "Activity type to run, or a `${ ... }` template that chooses one at run time (activity choice).", Example: "`activity: ChargeCard` or `activity: \"${ 'order_' + item.fruit }\"`", Required: true, Schema: map[string]any{
+				"type":                "string",
+				"pattern":             `\S`,
+				"patternErrorMessage": "must not be empty",
+			}},
+			{Name: "with", Doc: "The single argument passed to the activity: any value, with `${ ... }` templates. Checked against the activity's input schema when the activity is registered.", Example: "`with: {orderId: \"${ input.orderId }\"}`", Ref: "value"},
+			{Name: "local", Doc: "Run as a local activity, in the workflow's own worker, without a task queue round trip.", Default: "false", Example: "`local: true`", Schema: map[string]any{
+				"type": "boolean",
+			}},
+			{Name: "taskQueue", Ref: "activityTaskQueue"},
+			{Name: "startToCloseTimeout", Ref: "startToCloseTimeout"},
+			{Name: "scheduleToCloseTimeout", Ref: "scheduleToCloseTimeout"},
+			{Name: "scheduleToStartTimeout", Ref: "scheduleToStartTimeout"},
+			{Name: "heartbeatTimeout", Ref: "heartbeatTimeout"},
+			{Name: "retry", Ref: "activityRetry"},
+		},
+		Schema: map[string]any{
+			"dependencies": map[string]any{
+				"local": map[string]any{
+					"if": map[string]any{
+						"properties": map[string]any{
+							"local": map[string]any{
+								"const": true,
+							},
+						},
+					},
+					"then": map[string]any{
+						"properties": map[string]any{
+							"taskQueue": false,
+						},
+					},
+				},
+			},
+		},
+	},
+	{
+		Name: "setStep",
+		Doc:  "Assigns state variables.",
+		Keys: []Key{
+			{Name: "id", Ref: "stepId"},
+			{Name: "set", Doc: "State variables to assign, in order; values may be `${ ... }` templates.", Example: "`set: {approved: true, total: \"${ state.total + 1 }\"}`", Required: true, Ref: "assignments"},
+		},
+	},
+	{
+		Name: "ifStep",
+		Doc:  "Runs `then` when the condition holds, else `else`.",
+		Keys: []Key{
+			{Name: "id", Ref: "stepId"},
+			{Name: "if", Doc: "The condition: true, false or a `${ ... }` expression.", Example: "`if: \"${ input.amount > 100 }\"`", Required: true, Ref: "condition"},
+			{Name: "then", Doc: "Steps run when the condition holds.", Example: "`then: [{activity: RequestApproval}]`", Required: true, Ref: "steps"},
+			{Name: "else", Doc: "Steps run when it does not.", Default: "none", Example: "`else: [{log: auto-approved}]`", Ref: "steps"},
+		},
+	},
+	{
+		Name: "switchStep",
+		Doc:  "Runs the first case whose condition holds, else `default`.",
+		Keys: []Key{
+			{Name: "id", Ref: "stepId"},
+			{Name: "switch", Doc: "The cases, checked in order; at least one.", Example: "`switch: [{when: \"${ input.size > 10 }\", do: [{activity: ShipFreight}]}]`", Required: true, Schema: map[string]any{
+				"type":     "array",
+				"minItems": 1,
+				"items": map[string]any{
+					"$ref": "#/definitions/switchCase",
+				},
+			}},
+			{Name: "default", Doc: "Steps run when no case holds.", Default: "none", Example: "`default: [{activity: ShipParcel}]`", Ref: "steps"},
+		},
+	},
+	{
+		Name: "switchCase",
+		Doc:  "A case of a switch.",
+		Keys: []Key{
+			{Name: "when", Doc: "The condition of the case.", Example: "`when: \"${ input.country == 'FR' }\"`", Required: true, Ref: "condition"},
+			{Name: "do", Doc: "Steps run when the condition holds.", Example: "`do: [{activity: ShipLocal}]`", Required: true, Ref: "steps"},
+		},
+	},
+	{
+		Name: "parallelStep",
+		Doc:  "Runs branches concurrently, as coroutines of this workflow, and waits for all of them.",
+		Keys: []Key{
+			{Name: "id", Ref: "stepId"},
+			{Name: "parallel", Doc: "The branches, each a list of steps.", Example: "`parallel: [[{activity: ReserveStock}], [{activity: ChargeCard}]]`", Required: true, Ref: "branches"},
+		},
+	},
+	{
+		Name: "raceStep",
+		Doc:  "Runs branches concurrently; the first branch to finish wins and the others are cancelled.",
+		Keys: []Key{
+			{Name: "id", Ref: "stepId"},
+			{Name: "race", Doc: "The branches, each a list of steps.", Example: "`race: [[{await: \"${ state.approved }\"}], [{sleep: 24h}, {fail: approval timed out}]]`", Required: true, Ref: "branches"},
+		},
+	},
+	{
+		Name: "forEachStep",
+		Doc:  "Runs `do` for each item, at most `concurrency` at a time. The result is the list of iteration results, in input order.",
+		Keys: []Key{
+			{Name: "id", Ref: "stepId"},
+			{Name: "forEach", Doc: "The items: a list, or a `${ ... }` expression that yields one.", Example: "`forEach: \"${ input.items }\"`", Required: true, Schema: map[string]any{
+				"type":                list("array", "string"),
+				"pattern":             `\$\{`,
+				"patternErrorMessage": "want a list or ${ ... }",
+			}},
+			{Name: "as", Doc: "Name of the variable holding the current item.", Default: "item", Example: "`as: order`", Schema: map[string]any{
+				"$ref":    "#/definitions/identifier",
+				"default": "item",
+			}},
+			{Name: "index", Doc: "Name of the variable holding the current position, from 0.", Default: "index", Example: "`index: i`", Schema: map[string]any{
+				"$ref":    "#/definitions/identifier",
+				"default": "index",
+			}},
+			{Name: "concurrency", Doc: "Most iterations running at once, 1 to 1000.", Default: "1 (one after the other)", Example: "`concurrency: 5`", Schema: map[string]any{
+				"type":    "integer",
+				"minimum": 1,
+				"maximum": 1000,
+				"default": 1,
+			}},
+			{Name: "do", Doc: "Steps run for each item.", Example: "`do: [{activity: Pack, with: \"${ item }\"}]`", Required: true, Ref: "steps"},
+		},
+	},
+	{
+		Name: "whileStep",
+		Doc:  "Runs `do` while the condition holds.",
+		Keys: []Key{
+			{Name: "id", Ref: "stepId"},
+			{Name: "while", Doc: "The condition, checked before each iteration.", Example: "`while: \"${ state.cursor != '' }\"`", Required: true, Ref: "condition"},
+			{Name: "do", Doc: "Steps of one iteration.", Example: "`do: [{activity: FetchPage, id: page}]`", Required: true, Ref: "steps"},
+		},
+	},
+	{
+		Name: "sleepStep",
+		Doc:  "Waits on a durable timer for a duration.",
+		Keys: []Key{
+			{Name: "id", Ref: "stepId"},
+			{Name: "sleep", Doc: "How long to wait: a duration (`30s`, `1h30m`, `2d`) or a `${ ... }` template that yields one.", Example: "`sleep: 10m`", Required: true, Schema: map[string]any{
+				"type":                "string",
+				"pattern":             `^(?:0*(?:100000|[0-9]{1,5})d(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))*|(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+)$|\$\{`,
+				"patternErrorMessage": "want a duration (e.g. 30s, 1h30m, 2d) or ${ ... }",
+			}},
+		},
+	},
+	{
+		Name: "sleepUntilStep",
+		Doc:  "Waits on a durable timer until a point in time.",
+		Keys: []Key{
+			{Name: "id", Ref: "stepId"},
+			{Name: "sleepUntil", Doc: "When to wake up: an RFC 3339 timestamp, or a `${ ... }` template that yields one.", Example: "`sleepUntil: \"2026-01-02T15:04:05Z\"`", Required: true, Schema: map[string]any{
+				"type":                "string",
+				"pattern":             `^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})$|\$\{`,
+				"patternErrorMessage": "want an RFC 3339 timestamp (e.g. 2026-01-02T15:04:05Z) or ${ ... }",
+			}},
+		},
+	},
+	{
+		Name: "awaitStep",
+		Doc:  "Waits until a condition over state holds, or the timeout passes. The result is true when the condition held, false on timeout.",
+		Keys: []Key{
+			{Name: "id", Ref: "stepId"},
+			{Name: "await", Doc: "The condition, re-checked whenever state changes.", Example: "`await: \"${ state.approved }\"`", Required: true, Ref: "condition"},
+			{Name: "timeout", Doc: "Stop waiting after this long.", Default: "wait forever", Example: "`timeout: 24h`", Ref: "positiveDuration"},
+		},
+	},
+	{
+		Name: "childStep",
+		Doc:  "Starts a child workflow.",
+		Keys: []Key{
+			{Name: "id", Ref: "stepId"},
+			{Name: "child", Doc: "The child workflow to start.", Example: "`child: {workflow: send-receipt, with: \"${ input }\", parentClosePolicy: abandon}`", Required: true, Schema: map[string]any{
+				"type":                 "object",
+				"additionalProperties": false,
+				"oneOf": []any{
+					map[string]any{
+						"required": list("workflow"),
+					},
+					map[string]any{
+						"required": list("file"),
+					},
+				},
+				"properties": map[string]any{
+					"workflow": map[string]any{
+						"description": "Workflow type of the child: the name of a dslrun definition, or any workflow type; may be a template. Give workflow or file. Example: `workflow: send-receipt`.",
+						"$ref":        "#/definitions/template",
+					},
+					"file": map[string]any{
+						"description":         "Path of a definition file (.yaml or .yml), relative to this definition, to start as the child: dslrun validates it and bundles it into this definition, so no worker needs to know it and editing the file never changes a run in flight. Give workflow or file. Example: `file: ./send-receipt.yaml`.",
+						"type":                "string",
+						"pattern":             `\.ya?ml$`,
+						"patternErrorMessage": "a .yaml or .yml file",
+					},
+					"with": map[string]any{
+						"$ref": "#/definitions/withValue",
+					},
+					"id": map[string]any{
+						"description": "Workflow id of the child; a template. Default: derived by Temporal. Example: `id: receipt-${ input.orderId }`.",
+						"$ref":        "#/definitions/template",
+					},
+					"taskQueue": map[string]any{
+						"description": "Task queue of the child. Default: the parent's. Example: `taskQueue: receipts`.",
+						"$ref":        "#/definitions/nonEmptyString",
+					},
+					"wait": map[string]any{
+						"description": "Wait for the child's result. Default: true. Example: `wait: false`.",
+						"type":        "boolean",
+						"default":     true,
+					},
+					"parentClosePolicy": map[string]any{
+						"description": "What happens to the child when the parent closes first. Default: terminate. Example: `parentClosePolicy: abandon`.",
+						"type":        "string",
+						"enum":        list("terminate", "requestCancel", "abandon"),
+						"default":     "terminate",
+					},
+					"executionTimeout": map[string]any{
+						"description": "Longest time the child may take, retries included. Default: unlimited. Example: `executionTimeout: 1h`.",
+						"$ref":        "#/definitions/positiveDuration",
+					},
+					"runTimeout": map[string]any{
+						"description": "Longest time one run of the child may take. Default: unlimited. Example: `runTimeout: 30m`.",
+						"$ref":        "#/definitions/positiveDuration",
+					},
+					"taskTimeout": map[string]any{
+						"description": "Longest time a worker may take to process one workflow task of the child. Default: 10s. Example: `taskTimeout: 10s`.",
+						"$ref":        "#/definitions/positiveDuration",
+					},
+					"retry": map[string]any{
+						"description": "Retry policy of the child workflow. Default: no retries. Example: `retry: {maximumAttempts: 3}`.",
+						"$ref":        "#/definitions/retryPolicy",
+					},
+				},
+			}},
+		},
+	},
+	{
+		Name: "signalWorkflowStep",
+		Doc:  "Sends a signal to another workflow.",
+		Keys: []Key{
+			{Name: "id", Ref: "stepId"},
+			{Name: "signalWorkflow", Doc: "The workflow to signal, and the signal.", Example: "`signalWorkflow: {workflowId: \"${ input.parentId }\", signal: approve, with: {user: bob}}`", Required: true, Schema: map[string]any{
+				"type":                 "object",
+				"additionalProperties": false,
+				"required":             list("workflowId", "signal"),
+				"properties": map[string]any{
+					"workflowId": map[string]any{
+						"description": "Workflow id of the target; a template. Example: `workflowId: order-${ input.orderId }`.",
+						"$ref":        "#/definitions/template",
+					},
+					"runId": map[string]any{
+						"description": "Run id of the target; a template. Default: its current run. Example: `runId: \"${ input.runId }\"`.",
+						"$ref":        "#/definitions/template",
+					},
+					"signal": map[string]any{
+						"description": "Name of the signal. Example: `signal: approve`.",
+						"$ref":        "#/definitions/nonEmptyString",
+					},
+					"with": map[string]any{
+						"$ref": "#/definitions/withValue",
+					},
+				},
+			}},
+		},
+	},
+	{
+		Name: "tryStep",
+		Doc:  "Runs `try`; on failure, the first matching `catch`; `finally` always runs, also when the workflow is cancelled. Needs catch or finally.",
+		Keys: []Key{
+			{Name: "id", Ref: "stepId"},
+			{Name: "try", Doc: "Steps to run.", Example: "`try: [{activity: BookFlight}]`", Required: true, Ref: "steps"},
+			{Name: "catch", Doc: "Failure handlers, checked in order; the failure is `error` in their expressions.", Example: "`catch: [{types: [SoldOut], do: [{activity: Refund}]}]`", Schema: map[string]any{
+				"type": "array",
+				"items": map[string]any{
+					"$ref": "#/definitions/catchHandler",
+				},
+			}},
+			{Name: "finally", Doc: "Cleanup steps, run whether `try` succeeds, fails or is cancelled.", Example: "`finally: [{activity: ReleaseSeat}]`", Ref: "steps"},
+		},
+		AtLeastOne:    []string{"catch", "finally"},
+		AtLeastOneMsg: "try needs catch or finally",
+	},
+	{
+		Name: "catchHandler",
+		Doc:  "A failure handler of a try step.",
+		Keys: []Key{
+			{Name: "types", Doc: "Failure types this handler catches.", Default: "any failure", Example: "`types: [SoldOut, PaymentDeclined]`", Ref: "stringList"},
+			{Name: "do", Doc: "Steps run for a caught failure; `error` holds it.", Example: "`do: [{log: \"${ error.message }\"}]`", Required: true, Ref: "steps"},
+		},
+	},
+	{
+		Name: "failStep",
+		Doc:  "Fails the workflow, or the enclosing try, with an application error.",
+		Keys: []Key{
+			{Name: "id", Ref: "stepId"},
+			{Name: "fail", Doc: "The error message, or a mapping with message, type, nonRetryable and details.", Example: "`fail: card declined` or `fail: {message: \"${ 'declined: ' + input.card }\", type: CardDeclined, nonRetryable: true}`", Required: true, Schema: map[string]any{
+				"type":                 list("string", "number", "boolean", "null", "object"),
+				"additionalProperties": false,
+				"required":             list("message"),
+				"properties": map[string]any{
+					"message": map[string]any{
+						"description": "The error message; may be a template. Example: `message: card declined`.",
+						"$ref":        "#/definitions/value",
+					},
+					"type": map[string]any{
+						"description": "Error type, matched by `catch.types` and `retry.nonRetryableErrorTypes`. Example: `type: CardDeclined`.",
+						"$ref":        "#/definitions/nonEmptyString",
+					},
+					"nonRetryable": map[string]any{
+						"description": "Mark the error as not retryable. Default: false. Example: `nonRetryable: true`.",
+						"type":        "boolean",
+					},
+					"details": map[string]any{
+						"description": "Extra data attached to the error; may hold templates. Example: `details: {card: \"${ input.card }\"}`.",
+						"$ref":        "#/definitions/value",
+					},
+				},
+			}},
+		},
+	},
+	{
+		Name: "returnStep",
+		Doc:  "Ends the workflow with a result.",
+		Keys: []Key{
+			{Name: "id", Ref: "stepId"},
+			{Name: "return", Doc: "The workflow's result; may be a template.", Example: "`return: \"${ steps.charge.result }\"`", Required: true, Ref: "value"},
+		},
+	},
+	{
+		Name: "continueAsNewStep",
+		Doc:  "Continues the workflow as a new run: state is carried over.",
+		Keys: []Key{
+			{Name: "id", Ref: "stepId"},
+			{Name: "continueAsNew", Doc: "Empty (`continueAsNew:`), or a mapping with the new run's `input` and `state` assignments made before carrying.", Example: "`continueAsNew: {input: \"${ {cursor: state.cursor} }\", state: {page: 0}}`", Required: true, Schema: map[string]any{
+				"type":                 list("null", "object"),
+				"additionalProperties": false,
+				"properties": map[string]any{
+					"input": map[string]any{
+						"description": "Input of the new run; may be a template. Default: the current input. Example: `input: \"${ {cursor: state.cursor} }\"`.",
+						"$ref":        "#/definitions/value",
+					},
+					"state": map[string]any{
+						"description": "State variables assigned before the state is carried over. Example: `state: {page: 0}`.",
+						"$ref":        "#/definitions/assignments",
+					},
+				},
+			}},
+		},
+	},
+	{
+		Name: "logStep",
+		Doc:  "Writes a message to the workflow's replay-safe logger.",
+		Keys: []Key{
+			{Name: "id", Ref: "stepId"},
+			{Name: "log", Doc: "The message: any value, with `${ ... }` templates.", Example: "`log: \"${ 'charged order ' + input.orderId }\"`", Required: true, Ref: "value"},
+			{Name: "level", Doc: "Log level.", Default: "info", Example: "`level: warn`", Schema: map[string]any{
+				"type":    "string",
+				"enum":    list("debug", "info", "warn", "error"),
+				"default": "info",
+			}},
+		},
+	},
+}
+
+var rootDef = &Def{
+	Name: "",
+	Keys: []Key{
+		{Name: "dsl", Doc: "Version of the DSL this file is written in. Only \"v1\" exists.", Example: "`dsl: v1`", Required: true, Schema: map[string]any{
+			"type": "string",
+			"enum": list("v1"),
+		}},
+		{Name: "name", Doc: "Name of the workflow: the Temporal workflow type under which its runs appear in the Temporal UI and `temporal workflow list`. Letters, digits, '-', '_' or '.', up to 200 characters, starting with a letter or digit.", Example: "`name: order-fulfillment`", Required: true, Schema: map[string]any{
+			"type":                "string",
+			"pattern":             "^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$",
+			"patternErrorMessage": "letters, digits, '-', '_' or '.', up to 200 characters, starting with a letter or digit",
+		}},
+		{Name: "description", Doc: "Free text saying what the workflow does; not interpreted. Expressions are not allowed.", Example: "`description: Charge the card, then ship the parcel`", Ref: "plainString"},
+		{Name: "input", Doc: "JSON schema (draft-07) of the workflow input, checked before a run starts; the input is `input` in expressions. Expressions are not allowed inside it.", Default: "any input", Example: "`input: {type: object, required: [orderId], properties: {orderId: {type: string}}}`", Ref: "jsonSchema"},
+		{Name: "state", Doc: "Workflow variables and their initial values, read as `state.NAME` in expressions and by queries, assigned by `set`. Values may be `${ ... }` templates over `input` and `workflow`.", Example: "`state: {approved: false, points: 0}`", Schema: map[string]any{
+			"type": "object",
+			"propertyNames": map[string]any{
+				"$ref": "#/definitions/stateVariableName",
+			},
+			"additionalProperties": map[string]any{
+				"$ref": "#/definitions/value",
+			},
+		}},
+		{Name: "activity", Doc: "Defaults for every activity step: task queue, timeouts and retry policy. A step's own options override them.", Example: "`activity: {startToCloseTimeout: 30s, retry: {maximumAttempts: 5}}`", Ref: "activityOptions"},
+		{Name: "options", Doc: "Start options of a run: workflow id, task queue, timeouts, retry policy, cron, start delay, memo, search attributes, id policies.", Example: "`options: {id: order-${ input.orderId }, executionTimeout: 1d}`", Ref: "workflowOptions"},
+		{Name: "schedule", Doc: "A Temporal schedule that `dslrun apply` creates or updates to start this workflow: intervals, cron strings or calendars, with jitter, overlap policy, pause and note.", Example: "`schedule: {intervals: [{every: 1h}], overlap: skip}`", Ref: "schedule"},
+		{Name: "continueAsNew", Doc: "Automatic continue-as-new, checked between steps: when Temporal suggests it (or after `afterEvents` history events) the run continues as a new run, carrying state and its position in the steps.", Default: "on, at Temporal's suggestion", Example: "`continueAsNew: {afterEvents: 10000}`", Ref: "autoContinueAsNew"},
+		{Name: "signals", Doc: "Signal handlers by signal name. A handler assigns state from the signal's `args` (`set`) and/or runs steps in a coroutine of their own (`do`). The name `*` handles any signal without a handler of its own.", Example: "`signals: {approve: {set: {approved: true}}}`", Schema: map[string]any{
+			"type": "object",
+			"propertyNames": map[string]any{
+				"$ref": "#/definitions/handlerName",
+			},
+			"additionalProperties": map[string]any{
+				"$ref": "#/definitions/signalHandler",
+			},
+		}},
+		{Name: "queries", Doc: "Query handlers by query name: the value returned to the caller, usually a `${ ... }` over `state` (and `args`).", Example: "`queries: {status: \"${ {approved: state.approved} }\"}`", Schema: map[string]any{
+			"type": "object",
+			"propertyNames": map[string]any{
+				"$ref": "#/definitions/namedHandler",
+			},
+			"additionalProperties": map[string]any{
+				"$ref": "#/definitions/value",
+			},
+		}},
+		{Name: "updates", Doc: "Update handlers by update name: a schema for the argument, a validator (a rejected update never reaches history), steps and a return value.", Example: "`updates: {addPoints: {validate: \"${ args.points > 0 }\", do: [{set: {points: \"${ state.points + args.points }\"}}], return: \"${ state.points }\"}}`", Schema: map[string]any{
+			"type": "object",
+			"propertyNames": map[string]any{
+				"$ref": "#/definitions/namedHandler",
+			},
+			"additionalProperties": map[string]any{
+				"$ref": "#/definitions/updateHandler",
+			},
+		}},
+		{Name: "steps", Doc: "The steps of the workflow, run in order; at least one. Each step has exactly one kind key (activity, set, if, switch, parallel, race, forEach, while, sleep, sleepUntil, await, child, signalWorkflow, try, fail, return, continueAsNew, log).", Example: "`steps: [{activity: ChargeCard, with: \"${ input }\"}]`", Required: true, Schema: map[string]any{
+			"type":     "array",
+			"minItems": 1,
+			"items": map[string]any{
+				"$ref": "#/definitions/step",
+			},
+		}},
+		{Name: "output", Doc: "The result of the workflow, usually a `${ ... }` over `steps`, `state` and `input`.", Default: "null", Example: "`output: \"${ steps.charge.result }\"`", Ref: "value"},
+	},
+}
