@@ -11,43 +11,6 @@ import (
 // MaxStepDepth bounds how deeply step lists nest inside each other.
 const MaxStepDepth = 50
 
-var workflowKeys = []string{
-	"dsl", "name", "description", "input", "state", "activity", "options", "schedule",
-	"continueAsNew", "signals", "queries", "updates", "steps", "output",
-}
-
-var activityOptionKeys = []string{
-	"taskQueue", "startToCloseTimeout", "scheduleToCloseTimeout", "scheduleToStartTimeout",
-	"heartbeatTimeout", "retry",
-}
-
-var retryKeys = []string{
-	"initialInterval", "backoffCoefficient", "maximumInterval", "maximumAttempts", "nonRetryableErrorTypes",
-}
-
-// stepKeys lists, for each kind, the keys a step of that kind may have
-// besides its kind key and id.
-var stepKeys = map[Kind][]string{
-	KindActivity:       append([]string{"with", "local"}, activityOptionKeys...),
-	KindSet:            nil,
-	KindIf:             {"then", "else"},
-	KindSwitch:         {"default"},
-	KindParallel:       nil,
-	KindRace:           nil,
-	KindForEach:        {"as", "index", "concurrency", "do"},
-	KindWhile:          {"do"},
-	KindSleep:          nil,
-	KindSleepUntil:     nil,
-	KindAwait:          {"timeout"},
-	KindChild:          nil,
-	KindSignalWorkflow: nil,
-	KindTry:            {"catch", "finally"},
-	KindFail:           nil,
-	KindReturn:         nil,
-	KindContinueAsNew:  nil,
-	KindLog:            {"level"},
-}
-
 // rootVars are the expression variables visible everywhere.
 var rootVars = []string{"input", "state", "steps", "workflow"}
 
@@ -74,11 +37,11 @@ func Parse(filename string, src []byte) (*Workflow, Diagnostics) {
 
 func (b *builder) workflow(n *yaml.Node) *Workflow {
 	w := &Workflow{Pos: b.pos(n)}
-	f, ok := b.fields(n, "", workflowKeys)
+	f, ok := b.fields(n, "", keysOf(""))
 	if !ok {
 		return w
 	}
-	b.require(f, n, "", "dsl", "name", "steps")
+	b.require(f, n, "", Lang().Root.RequiredKeys()...)
 	root := &scope{vars: rootVars}
 	if v := f.vals["dsl"]; v != nil {
 		if s, ok := b.str(v, "dsl"); ok && s != Version {
@@ -187,7 +150,7 @@ func (b *builder) jsonSchema(n *yaml.Node, path string) map[string]any {
 }
 
 func (b *builder) activityOptions(n *yaml.Node, path string, into *ActivityOptions) *ActivityOptions {
-	f, ok := b.fields(n, path, activityOptionKeys)
+	f, ok := b.fields(n, path, keysOf("activityOptions"))
 	if !ok {
 		return nil
 	}
@@ -233,7 +196,7 @@ func (b *builder) positiveDuration(n *yaml.Node, path string) Duration {
 }
 
 func (b *builder) retry(n *yaml.Node, path string) *RetryPolicy {
-	f, ok := b.fields(n, path, retryKeys)
+	f, ok := b.fields(n, path, keysOf("retryPolicy"))
 	if !ok {
 		return nil
 	}
@@ -262,11 +225,6 @@ func (b *builder) retry(n *yaml.Node, path string) *RetryPolicy {
 	return r
 }
 
-var workflowOptionKeys = []string{
-	"id", "taskQueue", "executionTimeout", "runTimeout", "taskTimeout", "retry", "cron", "startDelay",
-	"memo", "searchAttributes", "idReusePolicy", "idConflictPolicy",
-}
-
 // IDReusePolicies are the values of options.idReusePolicy.
 var IDReusePolicies = []string{"allowDuplicate", "allowDuplicateFailedOnly", "rejectDuplicate", "terminateIfRunning"}
 
@@ -283,7 +241,7 @@ var OverlapPolicies = []string{"skip", "bufferOne", "bufferAll", "cancelOther", 
 var LogLevels = []string{"debug", "info", "warn", "error"}
 
 func (b *builder) workflowOptions(n *yaml.Node, path string) *WorkflowOptions {
-	f, ok := b.fields(n, path, workflowOptionKeys)
+	f, ok := b.fields(n, path, keysOf("workflowOptions"))
 	if !ok {
 		return nil
 	}
@@ -341,13 +299,9 @@ func (b *builder) mapValue(n *yaml.Node, path string, sc *scope) map[string]any 
 	return m
 }
 
-var scheduleKeys = []string{"id", "intervals", "cron", "calendars", "jitter", "timeZone", "overlap", "paused", "note", "input"}
-
-var calendarKeys = []string{"second", "minute", "hour", "dayOfMonth", "month", "year", "dayOfWeek", "comment"}
-
 func (b *builder) schedule(n *yaml.Node, path string) *Schedule {
 	before := len(b.ds)
-	f, ok := b.fields(n, path, scheduleKeys)
+	f, ok := b.fields(n, path, keysOf("schedule"))
 	if !ok {
 		return nil
 	}
@@ -362,7 +316,7 @@ func (b *builder) schedule(n *yaml.Node, path string) *Schedule {
 		} else {
 			for i, c := range v.Content {
 				cp := index(p, i)
-				cf, ok := b.fields(c, cp, []string{"every", "offset"})
+				cf, ok := b.fields(c, cp, keysOf("scheduleInterval"))
 				if !ok {
 					continue
 				}
@@ -393,7 +347,7 @@ func (b *builder) schedule(n *yaml.Node, path string) *Schedule {
 		} else {
 			for i, c := range v.Content {
 				cp := index(p, i)
-				cf, ok := b.fields(c, cp, calendarKeys)
+				cf, ok := b.fields(c, cp, keysOf("scheduleCalendar"))
 				if !ok {
 					continue
 				}
@@ -440,7 +394,7 @@ func (b *builder) schedule(n *yaml.Node, path string) *Schedule {
 }
 
 func (b *builder) autoContinueAsNew(n *yaml.Node, path string) *AutoContinueAsNew {
-	f, ok := b.fields(n, path, []string{"disabled", "afterEvents"})
+	f, ok := b.fields(n, path, keysOf("autoContinueAsNew"))
 	if !ok {
 		return nil
 	}
@@ -488,7 +442,7 @@ func (b *builder) signals(n *yaml.Node, path string, root *scope) map[string]*Si
 		p := join(path, k)
 		v := f.vals[k]
 		before := len(b.ds)
-		sf, ok := b.fields(v, p, []string{"set", "do"})
+		sf, ok := b.fields(v, p, keysOf("signalHandler"))
 		if !ok {
 			continue
 		}
@@ -530,7 +484,7 @@ func (b *builder) updates(n *yaml.Node, path string, root *scope) map[string]*Up
 	for _, k := range f.order {
 		p := join(path, k)
 		v := f.vals[k]
-		uf, ok := b.fields(v, p, []string{"args", "validate", "do", "return"})
+		uf, ok := b.fields(v, p, keysOf("updateHandler"))
 		if !ok {
 			continue
 		}
@@ -631,7 +585,7 @@ func (b *builder) step(n *yaml.Node, path string, sc *scope) *Step {
 	}
 	kind := kinds[0]
 	s := &Step{Pos: b.pos(n), Kind: kind}
-	allowed := append([]string{"id", string(kind)}, stepKeys[kind]...)
+	allowed := append([]string{"id", string(kind)}, stepKeysOf(kind)...)
 	for _, k := range f.order {
 		if !slices.Contains(allowed, k) {
 			b.unknownKey(f.keys[k], path, allowed)
@@ -721,8 +675,8 @@ func kindList() string {
 // stepKeysAll lists every key that some step kind allows besides its kind.
 func stepKeysAll() []string {
 	var out []string
-	for _, ks := range stepKeys {
-		out = append(out, ks...)
+	for _, k := range Kinds {
+		out = append(out, stepKeysOf(k)...)
 	}
 	sort.Strings(out)
 	return slices.Compact(out)
@@ -764,7 +718,7 @@ func (b *builder) switchStep(kv *yaml.Node, f fieldMap, path string, sc *scope) 
 		}
 		for i, c := range kv.Content {
 			cp := index(kp, i)
-			cf, ok := b.fields(c, cp, []string{"when", "do"})
+			cf, ok := b.fields(c, cp, keysOf("switchCase"))
 			if !ok {
 				continue
 			}
@@ -857,13 +811,8 @@ func (b *builder) timestampOrExpr(n *yaml.Node, path string, sc *scope) Value {
 	return nil
 }
 
-var childKeys = []string{
-	"workflow", "file", "with", "id", "taskQueue", "wait", "parentClosePolicy", "executionTimeout", "runTimeout",
-	"taskTimeout", "retry",
-}
-
 func (b *builder) child(n *yaml.Node, path string, sc *scope) *ChildStep {
-	f, ok := b.fields(n, path, childKeys)
+	f, ok := b.fields(n, path, keysOf("childOptions"))
 	if !ok {
 		return nil
 	}
@@ -911,7 +860,7 @@ func (b *builder) child(n *yaml.Node, path string, sc *scope) *ChildStep {
 }
 
 func (b *builder) signalWorkflow(n *yaml.Node, path string, sc *scope) *SignalWorkflowStep {
-	f, ok := b.fields(n, path, []string{"workflowId", "runId", "signal", "with"})
+	f, ok := b.fields(n, path, keysOf("signalWorkflowOptions"))
 	if !ok {
 		return nil
 	}
@@ -938,7 +887,7 @@ func (b *builder) try(kv *yaml.Node, f fieldMap, n *yaml.Node, path string, sc *
 		} else {
 			for i, c := range v.Content {
 				cp := index(p, i)
-				cf, ok := b.fields(c, cp, []string{"types", "do"})
+				cf, ok := b.fields(c, cp, keysOf("catchHandler"))
 				if !ok {
 					continue
 				}
@@ -966,7 +915,7 @@ func (b *builder) fail(n *yaml.Node, path string, sc *scope) *FailStep {
 	if n.Kind == yaml.ScalarNode {
 		return &FailStep{Message: b.value(n, path, sc)}
 	}
-	f, ok := b.fields(n, path, []string{"message", "type", "nonRetryable", "details"})
+	f, ok := b.fields(n, path, keysOf("failOptions"))
 	if !ok {
 		return nil
 	}
@@ -990,7 +939,7 @@ func (b *builder) continueAsNew(n *yaml.Node, path string, sc *scope) *ContinueA
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return &ContinueAsNewStep{}
 	}
-	f, ok := b.fields(n, path, []string{"input", "state"})
+	f, ok := b.fields(n, path, keysOf("continueAsNewOptions"))
 	if !ok {
 		return nil
 	}

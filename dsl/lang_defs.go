@@ -351,11 +351,11 @@ var defs = []*Def{
 			}},
 			{Name: "idReusePolicy", Doc: "Whether a new run may reuse the id of a closed run.", Default: "allowDuplicate", Example: "`idReusePolicy: rejectDuplicate`", Schema: map[string]any{
 				"type": "string",
-				"enum": list("allowDuplicate", "allowDuplicateFailedOnly", "rejectDuplicate", "terminateIfRunning"),
+				"enum": list(IDReusePolicies...),
 			}},
 			{Name: "idConflictPolicy", Doc: "What happens when a run with the same id is already running: fail the start, use the existing run (as signal-with-start does), or terminate it.", Default: "fail", Example: "`idConflictPolicy: useExisting`", Schema: map[string]any{
 				"type": "string",
-				"enum": list("fail", "useExisting", "terminateExisting"),
+				"enum": list(IDConflictPolicies...),
 			}},
 		},
 		Schema: map[string]any{
@@ -403,7 +403,7 @@ var defs = []*Def{
 			{Name: "timeZone", Doc: "IANA time zone in which cron strings and calendars are read.", Default: "UTC", Example: "`timeZone: Europe/Paris`", Ref: "nonEmptyString"},
 			{Name: "overlap", Doc: "What to do when a start is due while the previous run is still open.", Default: "skip", Example: "`overlap: bufferOne`", Schema: map[string]any{
 				"type": "string",
-				"enum": list("skip", "bufferOne", "bufferAll", "cancelOther", "terminateOther", "allowAll"),
+				"enum": list(OverlapPolicies...),
 			}},
 			{Name: "paused", Doc: "Create or keep the schedule paused.", Default: "false", Example: "`paused: true`", Schema: map[string]any{
 				"type": "boolean",
@@ -671,68 +671,44 @@ var defs = []*Def{
 		Doc:  "Starts a child workflow.",
 		Keys: []Key{
 			{Name: "id", Ref: "stepId"},
-			{Name: "child", Doc: "The child workflow to start.", Example: "`child: {workflow: send-receipt, with: \"${ input }\", parentClosePolicy: abandon}`", Required: true, Schema: map[string]any{
-				"type":                 "object",
-				"additionalProperties": false,
-				"oneOf": []any{
-					map[string]any{
-						"required": list("workflow"),
-					},
-					map[string]any{
-						"required": list("file"),
-					},
-				},
-				"properties": map[string]any{
-					"workflow": map[string]any{
-						"description": "Workflow type of the child: the name of a dslrun definition, or any workflow type; may be a template. Give workflow or file. Example: `workflow: send-receipt`.",
-						"$ref":        "#/definitions/template",
-					},
-					"file": map[string]any{
-						"description":         "Path of a definition file (.yaml or .yml), relative to this definition, to start as the child: dslrun validates it and bundles it into this definition, so no worker needs to know it and editing the file never changes a run in flight. Give workflow or file. Example: `file: ./send-receipt.yaml`.",
-						"type":                "string",
-						"pattern":             `\.ya?ml$`,
-						"patternErrorMessage": "a .yaml or .yml file",
-					},
-					"with": map[string]any{
-						"$ref": "#/definitions/withValue",
-					},
-					"id": map[string]any{
-						"description": "Workflow id of the child; a template. Default: derived by Temporal. Example: `id: receipt-${ input.orderId }`.",
-						"$ref":        "#/definitions/template",
-					},
-					"taskQueue": map[string]any{
-						"description": "Task queue of the child. Default: the parent's. Example: `taskQueue: receipts`.",
-						"$ref":        "#/definitions/nonEmptyString",
-					},
-					"wait": map[string]any{
-						"description": "Wait for the child's result. Default: true. Example: `wait: false`.",
-						"type":        "boolean",
-						"default":     true,
-					},
-					"parentClosePolicy": map[string]any{
-						"description": "What happens to the child when the parent closes first. Default: terminate. Example: `parentClosePolicy: abandon`.",
-						"type":        "string",
-						"enum":        list("terminate", "requestCancel", "abandon"),
-						"default":     "terminate",
-					},
-					"executionTimeout": map[string]any{
-						"description": "Longest time the child may take, retries included. Default: unlimited. Example: `executionTimeout: 1h`.",
-						"$ref":        "#/definitions/positiveDuration",
-					},
-					"runTimeout": map[string]any{
-						"description": "Longest time one run of the child may take. Default: unlimited. Example: `runTimeout: 30m`.",
-						"$ref":        "#/definitions/positiveDuration",
-					},
-					"taskTimeout": map[string]any{
-						"description": "Longest time a worker may take to process one workflow task of the child. Default: 10s. Example: `taskTimeout: 10s`.",
-						"$ref":        "#/definitions/positiveDuration",
-					},
-					"retry": map[string]any{
-						"description": "Retry policy of the child workflow. Default: no retries. Example: `retry: {maximumAttempts: 3}`.",
-						"$ref":        "#/definitions/retryPolicy",
-					},
-				},
+			{Name: "child", Doc: "The child workflow to start.", Example: "`child: {workflow: send-receipt, with: \"${ input }\", parentClosePolicy: abandon}`", Required: true, Ref: "childOptions"},
+		},
+	},
+	{
+		Name: "childOptions",
+		Keys: []Key{
+			{Name: "workflow", Doc: "Workflow type of the child: the name of a dslrun definition, or any workflow type; may be a template. Give workflow or file.", Example: "`workflow: send-receipt`", Ref: "template"},
+			{Name: "file", Doc: "Path of a definition file (.yaml or .yml), relative to this definition, to start as the child: dslrun validates it and bundles it into this definition, so no worker needs to know it and editing the file never changes a run in flight. Give workflow or file.", Example: "`file: ./send-receipt.yaml`", Schema: map[string]any{
+				"type":                "string",
+				"pattern":             `\.ya?ml$`,
+				"patternErrorMessage": "a .yaml or .yml file",
 			}},
+			{Name: "with", Ref: "withValue"},
+			{Name: "id", Doc: "Workflow id of the child; a template.", Default: "derived by Temporal", Example: "`id: receipt-${ input.orderId }`", Ref: "template"},
+			{Name: "taskQueue", Doc: "Task queue of the child.", Default: "the parent's", Example: "`taskQueue: receipts`", Ref: "nonEmptyString"},
+			{Name: "wait", Doc: "Wait for the child's result.", Default: "true", Example: "`wait: false`", Schema: map[string]any{
+				"type":    "boolean",
+				"default": true,
+			}},
+			{Name: "parentClosePolicy", Doc: "What happens to the child when the parent closes first.", Default: "terminate", Example: "`parentClosePolicy: abandon`", Schema: map[string]any{
+				"type":    "string",
+				"enum":    list(ParentClosePolicies...),
+				"default": "terminate",
+			}},
+			{Name: "executionTimeout", Doc: "Longest time the child may take, retries included.", Default: "unlimited", Example: "`executionTimeout: 1h`", Ref: "positiveDuration"},
+			{Name: "runTimeout", Doc: "Longest time one run of the child may take.", Default: "unlimited", Example: "`runTimeout: 30m`", Ref: "positiveDuration"},
+			{Name: "taskTimeout", Doc: "Longest time a worker may take to process one workflow task of the child.", Default: "10s", Example: "`taskTimeout: 10s`", Ref: "positiveDuration"},
+			{Name: "retry", Doc: "Retry policy of the child workflow.", Default: "no retries", Example: "`retry: {maximumAttempts: 3}`", Ref: "retryPolicy"},
+		},
+		Schema: map[string]any{
+			"oneOf": []any{
+				map[string]any{
+					"required": list("workflow"),
+				},
+				map[string]any{
+					"required": list("file"),
+				},
+			},
 		},
 	},
 	{
@@ -740,28 +716,16 @@ var defs = []*Def{
 		Doc:  "Sends a signal to another workflow.",
 		Keys: []Key{
 			{Name: "id", Ref: "stepId"},
-			{Name: "signalWorkflow", Doc: "The workflow to signal, and the signal.", Example: "`signalWorkflow: {workflowId: \"${ input.parentId }\", signal: approve, with: {user: bob}}`", Required: true, Schema: map[string]any{
-				"type":                 "object",
-				"additionalProperties": false,
-				"required":             list("workflowId", "signal"),
-				"properties": map[string]any{
-					"workflowId": map[string]any{
-						"description": "Workflow id of the target; a template. Example: `workflowId: order-${ input.orderId }`.",
-						"$ref":        "#/definitions/template",
-					},
-					"runId": map[string]any{
-						"description": "Run id of the target; a template. Default: its current run. Example: `runId: \"${ input.runId }\"`.",
-						"$ref":        "#/definitions/template",
-					},
-					"signal": map[string]any{
-						"description": "Name of the signal. Example: `signal: approve`.",
-						"$ref":        "#/definitions/nonEmptyString",
-					},
-					"with": map[string]any{
-						"$ref": "#/definitions/withValue",
-					},
-				},
-			}},
+			{Name: "signalWorkflow", Doc: "The workflow to signal, and the signal.", Example: "`signalWorkflow: {workflowId: \"${ input.parentId }\", signal: approve, with: {user: bob}}`", Required: true, Ref: "signalWorkflowOptions"},
+		},
+	},
+	{
+		Name: "signalWorkflowOptions",
+		Keys: []Key{
+			{Name: "workflowId", Doc: "Workflow id of the target; a template.", Example: "`workflowId: order-${ input.orderId }`", Required: true, Ref: "template"},
+			{Name: "runId", Doc: "Run id of the target; a template.", Default: "its current run", Example: "`runId: \"${ input.runId }\"`", Ref: "template"},
+			{Name: "signal", Doc: "Name of the signal.", Example: "`signal: approve`", Required: true, Ref: "nonEmptyString"},
+			{Name: "with", Ref: "withValue"},
 		},
 	},
 	{
@@ -794,29 +758,21 @@ var defs = []*Def{
 		Doc:  "Fails the workflow, or the enclosing try, with an application error.",
 		Keys: []Key{
 			{Name: "id", Ref: "stepId"},
-			{Name: "fail", Doc: "The error message, or a mapping with message, type, nonRetryable and details.", Example: "`fail: card declined` or `fail: {message: \"${ 'declined: ' + input.card }\", type: CardDeclined, nonRetryable: true}`", Required: true, Schema: map[string]any{
-				"type":                 list("string", "number", "boolean", "null", "object"),
-				"additionalProperties": false,
-				"required":             list("message"),
-				"properties": map[string]any{
-					"message": map[string]any{
-						"description": "The error message; may be a template. Example: `message: card declined`.",
-						"$ref":        "#/definitions/value",
-					},
-					"type": map[string]any{
-						"description": "Error type, matched by `catch.types` and `retry.nonRetryableErrorTypes`. Example: `type: CardDeclined`.",
-						"$ref":        "#/definitions/nonEmptyString",
-					},
-					"nonRetryable": map[string]any{
-						"description": "Mark the error as not retryable. Default: false. Example: `nonRetryable: true`.",
-						"type":        "boolean",
-					},
-					"details": map[string]any{
-						"description": "Extra data attached to the error; may hold templates. Example: `details: {card: \"${ input.card }\"}`.",
-						"$ref":        "#/definitions/value",
-					},
-				},
+			{Name: "fail", Doc: "The error message, or a mapping with message, type, nonRetryable and details.", Example: "`fail: card declined` or `fail: {message: \"${ 'declined: ' + input.card }\", type: CardDeclined, nonRetryable: true}`", Required: true, Ref: "failOptions"},
+		},
+	},
+	{
+		Name: "failOptions",
+		Keys: []Key{
+			{Name: "message", Doc: "The error message; may be a template.", Example: "`message: card declined`", Required: true, Ref: "value"},
+			{Name: "type", Doc: "Error type, matched by `catch.types` and `retry.nonRetryableErrorTypes`.", Example: "`type: CardDeclined`", Ref: "nonEmptyString"},
+			{Name: "nonRetryable", Doc: "Mark the error as not retryable.", Default: "false", Example: "`nonRetryable: true`", Schema: map[string]any{
+				"type": "boolean",
 			}},
+			{Name: "details", Doc: "Extra data attached to the error; may hold templates.", Example: "`details: {card: \"${ input.card }\"}`", Ref: "value"},
+		},
+		Schema: map[string]any{
+			"type": list("string", "number", "boolean", "null", "object"),
 		},
 	},
 	{
@@ -832,20 +788,17 @@ var defs = []*Def{
 		Doc:  "Continues the workflow as a new run: state is carried over.",
 		Keys: []Key{
 			{Name: "id", Ref: "stepId"},
-			{Name: "continueAsNew", Doc: "Empty (`continueAsNew:`), or a mapping with the new run's `input` and `state` assignments made before carrying.", Example: "`continueAsNew: {input: \"${ {cursor: state.cursor} }\", state: {page: 0}}`", Required: true, Schema: map[string]any{
-				"type":                 list("null", "object"),
-				"additionalProperties": false,
-				"properties": map[string]any{
-					"input": map[string]any{
-						"description": "Input of the new run; may be a template. Default: the current input. Example: `input: \"${ {cursor: state.cursor} }\"`.",
-						"$ref":        "#/definitions/value",
-					},
-					"state": map[string]any{
-						"description": "State variables assigned before the state is carried over. Example: `state: {page: 0}`.",
-						"$ref":        "#/definitions/assignments",
-					},
-				},
-			}},
+			{Name: "continueAsNew", Doc: "Empty (`continueAsNew:`), or a mapping with the new run's `input` and `state` assignments made before carrying.", Example: "`continueAsNew: {input: \"${ {cursor: state.cursor} }\", state: {page: 0}}`", Required: true, Ref: "continueAsNewOptions"},
+		},
+	},
+	{
+		Name: "continueAsNewOptions",
+		Keys: []Key{
+			{Name: "input", Doc: "Input of the new run; may be a template.", Default: "the current input", Example: "`input: \"${ {cursor: state.cursor} }\"`", Ref: "value"},
+			{Name: "state", Doc: "State variables assigned before the state is carried over.", Example: "`state: {page: 0}`", Ref: "assignments"},
+		},
+		Schema: map[string]any{
+			"type": list("null", "object"),
 		},
 	},
 	{
@@ -856,7 +809,7 @@ var defs = []*Def{
 			{Name: "log", Doc: "The message: any value, with `${ ... }` templates.", Example: "`log: \"${ 'charged order ' + input.orderId }\"`", Required: true, Ref: "value"},
 			{Name: "level", Doc: "Log level.", Default: "info", Example: "`level: warn`", Schema: map[string]any{
 				"type":    "string",
-				"enum":    list("debug", "info", "warn", "error"),
+				"enum":    list(LogLevels...),
 				"default": "info",
 			}},
 		},
@@ -868,7 +821,7 @@ var rootDef = &Def{
 	Keys: []Key{
 		{Name: "dsl", Doc: "Version of the DSL this file is written in. Only \"v1\" exists.", Example: "`dsl: v1`", Required: true, Schema: map[string]any{
 			"type": "string",
-			"enum": list("v1"),
+			"enum": list(Version),
 		}},
 		{Name: "name", Doc: "Name of the workflow: the Temporal workflow type under which its runs appear in the Temporal UI and `temporal workflow list`. Letters, digits, '-', '_' or '.', up to 200 characters, starting with a letter or digit.", Example: "`name: order-fulfillment`", Required: true, Schema: map[string]any{
 			"type":                "string",

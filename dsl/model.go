@@ -192,12 +192,15 @@ const (
 	KindLog            Kind = "log"
 )
 
-// Kinds lists every step kind in documentation order.
-var Kinds = []Kind{
-	KindActivity, KindSet, KindIf, KindSwitch, KindParallel, KindRace,
-	KindForEach, KindWhile, KindSleep, KindSleepUntil, KindAwait, KindChild,
-	KindSignalWorkflow, KindTry, KindFail, KindReturn, KindContinueAsNew, KindLog,
-}
+// Kinds lists every step kind in documentation order: the kinds of the
+// description of the DSL (see Lang).
+var Kinds = func() []Kind {
+	out := make([]Kind, len(stepKinds))
+	for i, s := range stepKinds {
+		out[i] = s.Kind
+	}
+	return out
+}()
 
 // Step is one step of a definition. Exactly one of the kind fields is set,
 // and Kind names it.

@@ -93,7 +93,14 @@ func defSchema(d *dsl.Def) obj {
 func defBody(d *dsl.Def) obj {
 	o := obj{}
 	if d.Keys != nil {
-		o = append(o, member{"type", "object"}, member{"additionalProperties", false})
+		// A mapping; Schema may widen its type (a fail step's message
+		// alone, a continueAsNew with no options).
+		if t, ok := d.Schema["type"]; ok {
+			o = append(o, member{"type", t})
+		} else {
+			o = append(o, member{"type", "object"})
+		}
+		o = append(o, member{"additionalProperties", false})
 		if req := d.RequiredKeys(); len(req) > 0 {
 			o = append(o, member{"required", req})
 		}
@@ -110,6 +117,9 @@ func defBody(d *dsl.Def) obj {
 		o = append(o, member{"anyOf", anyOf})
 	}
 	for _, k := range slices.Sorted(maps.Keys(d.Schema)) {
+		if k == "type" && d.Keys != nil {
+			continue
+		}
 		o = append(o, member{k, d.Schema[k]})
 	}
 	if d.Keys != nil {
