@@ -34,12 +34,14 @@ var stepKinds = []StepKind{
 
 var defs = []*Def{
 	{
-		Name: "value",
-		Doc:  "Any value. Strings may hold `${ ... }` expressions: a whole-value expression (`${ input.items }`) keeps its type, one inside text is interpolated (`order ${ input.id }`).",
+		Name:  "value",
+		Label: "any value",
+		Doc:   "Any value. Strings may hold `${ ... }` expressions: a whole-value expression (`${ input.items }`) keeps its type, one inside text is interpolated (`order ${ input.id }`).",
 	},
 	{
-		Name: "literal",
-		Doc:  "Any value without `${ ... }` expressions.",
+		Name:  "literal",
+		Label: "any value without expressions",
+		Doc:   "Any value without `${ ... }` expressions.",
 		Schema: map[string]any{
 			"pattern":             `^(?:[^$]|\$+[^${])*\$*$`,
 			"patternErrorMessage": "expressions (${ ... }) are not allowed here",
@@ -52,8 +54,9 @@ var defs = []*Def{
 		},
 	},
 	{
-		Name: "plainString",
-		Doc:  "A string without `${ ... }` expressions.",
+		Name:  "plainString",
+		Label: "string",
+		Doc:   "A string without `${ ... }` expressions.",
 		Schema: map[string]any{
 			"type":                "string",
 			"pattern":             `^(?:[^$]|\$+[^${])*\$*$`,
@@ -61,8 +64,9 @@ var defs = []*Def{
 		},
 	},
 	{
-		Name: "nonEmptyString",
-		Doc:  "A non-blank string without `${ ... }` expressions.",
+		Name:  "nonEmptyString",
+		Label: "non-empty string",
+		Doc:   "A non-blank string without `${ ... }` expressions.",
 		Schema: map[string]any{
 			"type":                "string",
 			"pattern":             `^\s*(?:[^\s$](?:[^$]|\$+[^${])*\$*|\$+(?:[^${](?:[^$]|\$+[^${])*\$*)?)$`,
@@ -70,15 +74,17 @@ var defs = []*Def{
 		},
 	},
 	{
-		Name: "template",
-		Doc:  "A string that may hold `${ ... }` expressions.",
+		Name:  "template",
+		Label: "string, may be an expression",
+		Doc:   "A string that may hold `${ ... }` expressions.",
 		Schema: map[string]any{
 			"type": "string",
 		},
 	},
 	{
-		Name: "duration",
-		Doc:  "A duration: Go syntax with an optional leading number of days, e.g. `500ms`, `30s`, `5m`, `1h30m`, `2d`, `1d12h`. No negative durations, no bare numbers, no expressions.",
+		Name:  "duration",
+		Label: "duration",
+		Doc:   "A duration: Go syntax with an optional leading number of days, e.g. `500ms`, `30s`, `5m`, `1h30m`, `2d`, `1d12h`. No negative durations, no bare numbers, no expressions.",
 		Schema: map[string]any{
 			"type":                "string",
 			"pattern":             `^(?:0*(?:100000|[0-9]{1,5})d(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))*|(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+)$`,
@@ -86,8 +92,9 @@ var defs = []*Def{
 		},
 	},
 	{
-		Name: "positiveDuration",
-		Doc:  "A duration greater than zero, e.g. `30s`, `5m`, `1h30m`, `2d`.",
+		Name:  "positiveDuration",
+		Label: "duration > 0",
+		Doc:   "A duration greater than zero, e.g. `30s`, `5m`, `1h30m`, `2d`.",
 		Schema: map[string]any{
 			"type": "string",
 			"allOf": []any{
@@ -101,8 +108,9 @@ var defs = []*Def{
 		},
 	},
 	{
-		Name: "condition",
-		Doc:  "A condition: `true`, `false` or a single `${ ... }` expression, e.g. `${ state.approved }`.",
+		Name:  "condition",
+		Label: "condition (boolean or `${ ... }`)",
+		Doc:   "A condition: `true`, `false` or a single `${ ... }` expression, e.g. `${ state.approved }`.",
 		Schema: map[string]any{
 			"type":                list("boolean", "string"),
 			"pattern":             `^\s*\$\{[\s\S]*\}\s*$`,
@@ -110,8 +118,9 @@ var defs = []*Def{
 		},
 	},
 	{
-		Name: "identifier",
-		Doc:  "Letters, digits and underscores, not starting with a digit.",
+		Name:  "identifier",
+		Label: "identifier",
+		Doc:   "Letters, digits and underscores, not starting with a digit.",
 		Schema: map[string]any{
 			"type":                "string",
 			"pattern":             "^[A-Za-z_][A-Za-z0-9_]*$",
@@ -119,31 +128,35 @@ var defs = []*Def{
 		},
 	},
 	{
-		Name: "stateVariableName",
-		Doc:  "A state variable name: letters, digits and underscores, not starting with a digit.",
+		Name:  "stateVariableName",
+		Label: "identifier",
+		Doc:   "A state variable name: letters, digits and underscores, not starting with a digit.",
 		Schema: map[string]any{
 			"pattern":             "^[A-Za-z_][A-Za-z0-9_]*$",
 			"patternErrorMessage": "letters, digits and underscores, not starting with a digit",
 		},
 	},
 	{
-		Name: "namedHandler",
-		Doc:  "A query or update name: letters, digits, '-', '_' or '.', not starting with a digit, '-' or '.'. (Only signals have a catch-all `*` handler.)",
+		Name:  "namedHandler",
+		Label: "handler name",
+		Doc:   "A query or update name: letters, digits, '-', '_' or '.', not starting with a digit, '-' or '.'. (Only signals have a catch-all `*` handler.)",
 		Schema: map[string]any{
 			"pattern":             "^[A-Za-z_][A-Za-z0-9._-]*$",
 			"patternErrorMessage": "letters, digits, '-', '_' or '.', not starting with a digit, '-' or '.' (only signals have a catch-all * handler)",
 		},
 	},
 	{
-		Name: "handlerName",
-		Doc:  "A handler name: letters, digits, '-', '_' or '.', not starting with a digit, '-' or '.'; or `*` for the catch-all handler.",
+		Name:  "handlerName",
+		Label: "handler name or `*`",
+		Doc:   "A handler name: letters, digits, '-', '_' or '.', not starting with a digit, '-' or '.'; or `*` for the catch-all handler.",
 		Schema: map[string]any{
 			"pattern":             `^(?:\*|[A-Za-z_][A-Za-z0-9._-]*)$`,
 			"patternErrorMessage": "letters, digits, '-', '_' or '.', not starting with a digit, '-' or '.'; or * for the catch-all handler",
 		},
 	},
 	{
-		Name: "stringList",
+		Name:  "stringList",
+		Label: "list of non-empty strings",
 		Schema: map[string]any{
 			"type": "array",
 			"items": map[string]any{
@@ -152,8 +165,9 @@ var defs = []*Def{
 		},
 	},
 	{
-		Name: "assignments",
-		Doc:  "State variables to assign: name to value; values may be `${ ... }` templates. Example: `{approved: true, total: \"${ state.total + args.amount }\"}`.",
+		Name:  "assignments",
+		Label: "mapping identifier → value, at least one",
+		Doc:   "State variables to assign: name to value; values may be `${ ... }` templates. Example: `{approved: true, total: \"${ state.total + args.amount }\"}`.",
 		Schema: map[string]any{
 			"type":          "object",
 			"minProperties": 1,
@@ -166,8 +180,9 @@ var defs = []*Def{
 		},
 	},
 	{
-		Name: "jsonSchema",
-		Doc:  "A JSON schema (draft-07), written in YAML. Expressions are not allowed inside it. Example: `{type: object, required: [points], properties: {points: {type: integer}}}`.",
+		Name:  "jsonSchema",
+		Label: "JSON schema (draft-07)",
+		Doc:   "A JSON schema (draft-07), written in YAML. Expressions are not allowed inside it. Example: `{type: object, required: [points], properties: {points: {type: integer}}}`.",
 		Schema: map[string]any{
 			"type": "object",
 			"allOf": []any{
@@ -223,8 +238,9 @@ var defs = []*Def{
 		},
 	},
 	{
-		Name: "retryPolicy",
-		Doc:  "A Temporal retry policy. Omitted fields take Temporal's defaults: initial interval 1s, backoff coefficient 2, maximum interval 100 × the initial interval, unlimited attempts. Example: `{initialInterval: 1s, backoffCoefficient: 2, maximumAttempts: 5, nonRetryableErrorTypes: [InvalidCard]}`.",
+		Name:  "retryPolicy",
+		Label: "[retry policy](#activity-defaults)",
+		Doc:   "A Temporal retry policy. Omitted fields take Temporal's defaults: initial interval 1s, backoff coefficient 2, maximum interval 100 × the initial interval, unlimited attempts. Example: `{initialInterval: 1s, backoffCoefficient: 2, maximumAttempts: 5, nonRetryableErrorTypes: [InvalidCard]}`.",
 		Keys: []Key{
 			{Name: "initialInterval", Doc: "Delay before the first retry.", Default: "1s", Example: "`initialInterval: 1s`", Ref: "positiveDuration"},
 			{Name: "backoffCoefficient", Doc: "Factor by which the delay grows after each retry; at least 1 (0 means the default).", Default: "2", Example: "`backoffCoefficient: 1.5`", Schema: map[string]any{
@@ -248,8 +264,9 @@ var defs = []*Def{
 		},
 	},
 	{
-		Name: "activityOptions",
-		Doc:  "Temporal options of an activity: task queue, timeouts and retry policy. Example: `{startToCloseTimeout: 30s, retry: {maximumAttempts: 3}}`.",
+		Name:  "activityOptions",
+		Label: "[activity options](#activity-defaults)",
+		Doc:   "Temporal options of an activity: task queue, timeouts and retry policy. Example: `{startToCloseTimeout: 30s, retry: {maximumAttempts: 3}}`.",
 		Keys: []Key{
 			{Name: "taskQueue", Ref: "activityTaskQueue"},
 			{Name: "startToCloseTimeout", Ref: "startToCloseTimeout"},
@@ -316,8 +333,9 @@ var defs = []*Def{
 		},
 	},
 	{
-		Name: "workflowOptions",
-		Doc:  "Start options of a workflow run.",
+		Name:  "workflowOptions",
+		Label: "[options](#options)",
+		Doc:   "Start options of a workflow run.",
 		Keys: []Key{
 			{Name: "id", Doc: "Workflow id of a run that `apply` starts; a template over `input`.", Default: "generated", Example: "`id: order-${ input.orderId }`", Ref: "template"},
 			{Name: "taskQueue", Doc: "Task queue of the workflow: the dslrun workers polling it run it.", Default: "dslrun's task queue", Example: "`taskQueue: orders`", Ref: "nonEmptyString"},
@@ -369,8 +387,9 @@ var defs = []*Def{
 		},
 	},
 	{
-		Name: "schedule",
-		Doc:  "A Temporal schedule, reconciled by `dslrun apply`. Needs at least one of intervals, cron or calendars.",
+		Name:  "schedule",
+		Label: "[schedule](#schedule)",
+		Doc:   "A Temporal schedule, reconciled by `dslrun apply`. Needs at least one of intervals, cron or calendars.",
 		Keys: []Key{
 			{Name: "id", Doc: "Id of the Temporal schedule that apply creates or updates.", Example: "`id: nightly-report`", Ref: "nonEmptyString"},
 			{Name: "intervals", Doc: "Fixed intervals: start a run every `every`, shifted by `offset`.", Example: "`intervals: [{every: 1h, offset: 5m}]`", Schema: map[string]any{
@@ -415,16 +434,18 @@ var defs = []*Def{
 		AtLeastOneMsg: "a schedule needs at least one of intervals, cron or calendars",
 	},
 	{
-		Name: "scheduleInterval",
-		Doc:  "A fixed interval of a schedule.",
+		Name:  "scheduleInterval",
+		Label: "`{every, offset}`",
+		Doc:   "A fixed interval of a schedule.",
 		Keys: []Key{
 			{Name: "every", Doc: "Period between starts.", Example: "`every: 15m`", Required: true, Ref: "positiveDuration"},
 			{Name: "offset", Doc: "Shift of each start within the period.", Default: "0", Example: "`offset: 5m`", Ref: "duration"},
 		},
 	},
 	{
-		Name: "scheduleCalendar",
-		Doc:  "A calendar spec of a schedule. Omitted fields take Temporal's defaults: second 0, minute 0, hour 0, every day.",
+		Name:  "scheduleCalendar",
+		Label: "calendar spec",
+		Doc:   "A calendar spec of a schedule. Omitted fields take Temporal's defaults: second 0, minute 0, hour 0, every day.",
 		Keys: []Key{
 			{Name: "second", Doc: "Seconds, 0-59.", Default: "0", Example: "`second: 30`", Ref: "calendarField"},
 			{Name: "minute", Doc: "Minutes, 0-59.", Default: "0", Example: "`minute: \"*/15\"`", Ref: "calendarField"},
@@ -437,8 +458,9 @@ var defs = []*Def{
 		},
 	},
 	{
-		Name: "calendarField",
-		Doc:  "A number or a range in Temporal's syntax: `5`, `1-5`, `MON,WED`, `*/15`.",
+		Name:  "calendarField",
+		Label: "string or integer (Temporal range syntax)",
+		Doc:   "A number or a range in Temporal's syntax: `5`, `1-5`, `MON,WED`, `*/15`.",
 		Schema: map[string]any{
 			"type":                list("integer", "string"),
 			"pattern":             `^\s*(?:[^\s$](?:[^$]|\$+[^${])*\$*|\$+(?:[^${](?:[^$]|\$+[^${])*\$*)?)$`,
@@ -446,8 +468,9 @@ var defs = []*Def{
 		},
 	},
 	{
-		Name: "autoContinueAsNew",
-		Doc:  "Automatic continue-as-new.",
+		Name:  "autoContinueAsNew",
+		Label: "[continueAsNew](#continueasnew-automatic)",
+		Doc:   "Automatic continue-as-new.",
 		Keys: []Key{
 			{Name: "disabled", Doc: "Turn automatic continue-as-new off.", Default: "false", Example: "`disabled: true`", Schema: map[string]any{
 				"type": "boolean",
@@ -460,8 +483,9 @@ var defs = []*Def{
 		},
 	},
 	{
-		Name: "signalHandler",
-		Doc:  "A signal handler: `set` and/or `do`. Expressions see the signal's argument as `args` and its name as `handler`.",
+		Name:  "signalHandler",
+		Label: "[signal handler](#signals)",
+		Doc:   "A signal handler: `set` and/or `do`. Expressions see the signal's argument as `args` and its name as `handler`.",
 		Keys: []Key{
 			{Name: "set", Doc: "State variables assigned when the signal arrives.", Example: "`set: {approved: true, approver: \"${ args.user }\"}`", Ref: "assignments"},
 			{Name: "do", Doc: "Steps run in a coroutine of their own when the signal arrives.", Example: "`do: [{log: \"${ 'got ' + handler }\"}]`", Ref: "steps"},
@@ -470,8 +494,9 @@ var defs = []*Def{
 		AtLeastOneMsg: "a signal handler needs set or do",
 	},
 	{
-		Name: "updateHandler",
-		Doc:  "An update handler. Expressions see the update's argument as `args` and its name as `handler`.",
+		Name:  "updateHandler",
+		Label: "[update handler](#updates)",
+		Doc:   "An update handler. Expressions see the update's argument as `args` and its name as `handler`.",
 		Keys: []Key{
 			{Name: "args", Doc: "JSON schema (draft-07) the update's argument must satisfy; an update that does not is rejected.", Example: "`args: {type: object, required: [points]}`", Ref: "jsonSchema"},
 			{Name: "validate", Doc: "Condition checked before the update is accepted; a rejected update is never written to history.", Example: "`validate: \"${ args.points > 0 }\"`", Ref: "condition"},
@@ -480,8 +505,9 @@ var defs = []*Def{
 		},
 	},
 	{
-		Name: "steps",
-		Doc:  "A list of steps, run in order.",
+		Name:  "steps",
+		Label: "list of steps",
+		Doc:   "A list of steps, run in order.",
 		Schema: map[string]any{
 			"type": "array",
 			"items": map[string]any{
@@ -490,8 +516,9 @@ var defs = []*Def{
 		},
 	},
 	{
-		Name: "branches",
-		Doc:  "Branches, each a list of steps; at least one. Example: `[[{activity: ReserveStock}], [{activity: ChargeCard}]]`.",
+		Name:  "branches",
+		Label: "list of branches (each a list of steps), at least one",
+		Doc:   "Branches, each a list of steps; at least one. Example: `[[{activity: ReserveStock}], [{activity: ChargeCard}]]`.",
 		Schema: map[string]any{
 			"type":     "array",
 			"minItems": 1,
@@ -574,8 +601,9 @@ var defs = []*Def{
 		},
 	},
 	{
-		Name: "switchCase",
-		Doc:  "A case of a switch.",
+		Name:  "switchCase",
+		Label: "`{when, do}`",
+		Doc:   "A case of a switch.",
 		Keys: []Key{
 			{Name: "when", Doc: "The condition of the case.", Example: "`when: \"${ input.country == 'FR' }\"`", Required: true, Ref: "condition"},
 			{Name: "do", Doc: "Steps run when the condition holds.", Example: "`do: [{activity: ShipLocal}]`", Required: true, Ref: "steps"},
@@ -675,7 +703,8 @@ var defs = []*Def{
 		},
 	},
 	{
-		Name: "childOptions",
+		Name:  "childOptions",
+		Label: "[child options](#child)",
 		Keys: []Key{
 			{Name: "workflow", Doc: "Workflow type of the child: the name of a dslrun definition, or any workflow type; may be a template. Give workflow or file.", Example: "`workflow: send-receipt`", Ref: "template"},
 			{Name: "file", Doc: "Path of a definition file (.yaml or .yml), relative to this definition, to start as the child: dslrun validates it and bundles it into this definition, so no worker needs to know it and editing the file never changes a run in flight. Give workflow or file.", Example: "`file: ./send-receipt.yaml`", Schema: map[string]any{
@@ -720,7 +749,8 @@ var defs = []*Def{
 		},
 	},
 	{
-		Name: "signalWorkflowOptions",
+		Name:  "signalWorkflowOptions",
+		Label: "mapping (below)",
 		Keys: []Key{
 			{Name: "workflowId", Doc: "Workflow id of the target; a template.", Example: "`workflowId: order-${ input.orderId }`", Required: true, Ref: "template"},
 			{Name: "runId", Doc: "Run id of the target; a template.", Default: "its current run", Example: "`runId: \"${ input.runId }\"`", Ref: "template"},
@@ -746,8 +776,9 @@ var defs = []*Def{
 		AtLeastOneMsg: "try needs catch or finally",
 	},
 	{
-		Name: "catchHandler",
-		Doc:  "A failure handler of a try step.",
+		Name:  "catchHandler",
+		Label: "`{types, do}`",
+		Doc:   "A failure handler of a try step.",
 		Keys: []Key{
 			{Name: "types", Doc: "Failure types this handler catches.", Default: "any failure", Example: "`types: [SoldOut, PaymentDeclined]`", Ref: "stringList"},
 			{Name: "do", Doc: "Steps run for a caught failure; `error` holds it.", Example: "`do: [{log: \"${ error.message }\"}]`", Required: true, Ref: "steps"},
@@ -762,7 +793,8 @@ var defs = []*Def{
 		},
 	},
 	{
-		Name: "failOptions",
+		Name:  "failOptions",
+		Label: "string, or mapping (below)",
 		Keys: []Key{
 			{Name: "message", Doc: "The error message; may be a template.", Example: "`message: card declined`", Required: true, Ref: "value"},
 			{Name: "type", Doc: "Error type, matched by `catch.types` and `retry.nonRetryableErrorTypes`.", Example: "`type: CardDeclined`", Ref: "nonEmptyString"},
@@ -792,7 +824,8 @@ var defs = []*Def{
 		},
 	},
 	{
-		Name: "continueAsNewOptions",
+		Name:  "continueAsNewOptions",
+		Label: "null, or mapping (below)",
 		Keys: []Key{
 			{Name: "input", Doc: "Input of the new run; may be a template.", Default: "the current input", Example: "`input: \"${ {cursor: state.cursor} }\"`", Ref: "value"},
 			{Name: "state", Doc: "State variables assigned before the state is carried over.", Example: "`state: {page: 0}`", Ref: "assignments"},

@@ -1,0 +1,166 @@
+// Package docgen writes the reference tables of docs/dsl.md from the
+// description of the DSL (dsl.Lang), so that the reference cannot drift
+// from what validate accepts.
+//
+// A table is generated between a marker line `<!-- keys: NAME -->` and the
+// line `<!-- end keys -->`, where NAME is a Def of the description ("" for
+// the top level is written `<!-- keys: (root) -->`). Update rewrites every
+// such region and leaves the rest of the document as it is.
+package docgen
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/dslrun/dslrun/dsl"
+)
+
+var (
+	beginRe = regexp.MustCompile(`^<!-- keys: (\S+) -->$`)
+	endLine = "<!-- end keys -->"
+)
+
+// Update returns md with every marked table regenerated.
+func Update(md []byte) ([]byte, error) {
+	l := dsl.Lang()
+	lines := strings.SplitAfter(string(md), "\n")
+	var out bytes.Buffer
+	for i := 0; i < len(lines); i++ {
+		line := lines[i]
+		out.WriteString(line)
+		m := beginRe.FindStringSubmatch(strings.TrimRight(line, "\n"))
+		if m == nil {
+			continue
+		}
+		name := m[1]
+		if name == "(root)" {
+			name = ""
+		}
+		d := l.Def(name)
+		if d == nil || len(d.Keys) == 0 {
+			return nil, fmt.Errorf("line %d: %q is not a mapping of the description", i+1, m[1])
+		}
+		j := i + 1
+		for j < len(lines) && strings.TrimRight(lines[j], "\n") != endLine {
+			j++
+		}
+		if j == len(lines) {
+			return nil, fmt.Errorf("line %d: no %q after the marker", i+1, endLine)
+		}
+		out.WriteString(Table(l, d))
+		out.WriteString(lines[j])
+		i = j
+	}
+	return out.Bytes(), nil
+}
+
+// Table is the reference table of a mapping: each key with its type,
+// whether it is required, its default and what it means.
+func Table(l *dsl.Language, d *dsl.Def) string {
+	var b strings.Builder
+	b.WriteString("| key | type | required | default | meaning |\n")
+	b.WriteString("| --- | --- | --- | --- | --- |\n")
+	for _, k := range d.Keys {
+		req := "no"
+		if k.Required {
+			req = "**yes**"
+		}
+		def := "—"
+		if k.Default != "" {
+			def = k.Default
+		}
+		meaning := k.Doc
+		if meaning == "" && k.Ref != "" {
+			meaning = l.Def(k.Ref).Doc
+		}
+		if k.Example != "" {
+			meaning += " Example: " + k.Example + "."
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", k.Name, cell(Label(l, k)), req, cell(def), cell(meaning))
+	}
+	return b.String()
+}
+
+// cell escapes what would break a table cell.
+func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+
+// Label names the type of k's value as the reference says it.
+func Label(l *dsl.Language, k dsl.Key) string {
+	if k.Label != "" {
+		return k.Label
+	}
+	if k.Ref != "" {
+		return defLabel(l, k.Ref, 0)
+	}
+	return schemaLabel(l, k.Schema)
+}
+
+func defLabel(l *dsl.Language, name string, depth int) string {
+	d := l.Def(name)
+	switch {
+	case d == nil || depth > 8:
+		return name
+	case d.Label != "":
+		return d.Label
+	}
+	if r, ok := d.Schema["$ref"].(string); ok && len(d.Schema) == 1 {
+		return defLabel(l, strings.TrimPrefix(r, "#/definitions/"), depth+1)
+	}
+	if len(d.Keys) > 0 {
+		return "mapping"
+	}
+	return schemaLabel(l, d.Schema)
+}
+
+// schemaLabel names the type of an inline schema.
+func schemaLabel(l *dsl.Language, s map[string]any) string {
+	if r, ok := s["$ref"].(string); ok {
+		return defLabel(l, strings.TrimPrefix(r, "#/definitions/"), 1)
+	}
+	if enum, ok := s["enum"].([]any); ok {
+		var vals []string
+		for _, v := range enum {
+			vals = append(vals, fmt.Sprintf("`%v`", v))
+		}
+		return "one of " + strings.Join(vals, ", ")
+	}
+	var types []string
+	switch t := s["type"].(type) {
+	case string:
+		types = []string{t}
+	case []any:
+		for _, v := range t {
+			types = append(types, fmt.Sprint(v))
+		}
+	}
+	for i, t := range types {
+		switch t {
+		case "object":
+			types[i] = "mapping"
+		case "array":
+			types[i] = "list"
+			if items, ok := s["items"].(map[string]any); ok {
+				types[i] = "list of " + schemaLabel(l, items)
+			}
+		case "null":
+			types[i] = "null"
+		}
+	}
+	out := strings.Join(types, " or ")
+	if out == "" {
+		out = "any value"
+	}
+	lo, hasLo := s["minimum"]
+	hi, hasHi := s["maximum"]
+	switch {
+	case hasLo && hasHi:
+		out += fmt.Sprintf(", %v–%v", lo, hi)
+	case hasLo:
+		out += fmt.Sprintf(", at least %v", lo)
+	case hasHi:
+		out += fmt.Sprintf(", at most %v", hi)
+	}
+	return out
+}
