@@ -9,6 +9,7 @@ import (
 	"sync"
 	"unicode"
 
+	"github.com/dslrun/dslrun/internal/jsonschema"
 	"github.com/xeipuuv/gojsonschema"
 )
 
@@ -115,7 +116,7 @@ func compileSchema(raw json.RawMessage) (*gojsonschema.Schema, any, error) {
 			return nil, nil, fmt.Errorf("$schema %v is not supported: use draft-07 (%s)", quoteJSON(s), draft07)
 		}
 	}
-	if err := checkLocalRefs(doc, ""); err != nil {
+	if err := jsonschema.LocalRefs(doc); err != nil {
 		return nil, nil, err
 	}
 	meta, err := draft07MetaSchema()
@@ -133,10 +134,7 @@ func compileSchema(raw json.RawMessage) (*gojsonschema.Schema, any, error) {
 		}
 		return nil, nil, errors.New(libraryMessage(strings.Join(lines, "\n")))
 	}
-	sl := gojsonschema.NewSchemaLoader()
-	sl.Draft = gojsonschema.Draft7
-	sl.AutoDetect = false
-	schema, err := sl.Compile(gojsonschema.NewBytesLoader(raw))
+	schema, err := jsonschema.Compile(raw)
 	if err != nil {
 		return nil, nil, errors.New(libraryMessage(err.Error()))
 	}
@@ -174,36 +172,6 @@ func isDraft07(v any) bool {
 	s = strings.TrimSuffix(s, "#")
 	s = strings.TrimPrefix(strings.TrimPrefix(s, "http://"), "https://")
 	return s == "json-schema.org/draft-07/schema"
-}
-
-// checkLocalRefs rejects any "$ref" that does not start with "#": remote
-// references would make compiling fetch URLs or read files.
-func checkLocalRefs(v any, path string) error {
-	switch v := v.(type) {
-	case map[string]any:
-		if ref, ok := v["$ref"].(string); ok && !strings.HasPrefix(ref, "#") {
-			return fmt.Errorf("%s$ref %q: only local references (\"#/...\") are allowed", pathPrefix(path), ref)
-		}
-		for _, k := range sortedKeys(v) {
-			if err := checkLocalRefs(v[k], joinPath(path, k)); err != nil {
-				return err
-			}
-		}
-	case []any:
-		for i, e := range v {
-			if err := checkLocalRefs(e, joinPath(path, fmt.Sprint(i))); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-func pathPrefix(path string) string {
-	if path == "" {
-		return ""
-	}
-	return path + ": "
 }
 
 func quoteJSON(v any) string {

@@ -1,32 +1,21 @@
 package dsl
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
 	"time"
 
+	"github.com/dslrun/dslrun/internal/jsonschema"
 	"github.com/robfig/cron/v3"
-	"github.com/xeipuuv/gojsonschema"
 )
 
 func regexpMust(s string) *regexp.Regexp { return regexp.MustCompile(s) }
 
-// checkJSONSchema compiles m as a draft-07 JSON schema. Remote references
-// are refused: a definition must be checkable offline.
+// checkJSONSchema compiles m as a draft-07 JSON schema, offline: remote
+// references are refused.
 func checkJSONSchema(m map[string]any) error {
-	b, err := json.Marshal(m)
-	if err != nil {
-		return err
-	}
-	if strings.Contains(string(b), `"$ref":"http`) || strings.Contains(string(b), `"$ref":"file`) {
-		return fmt.Errorf("remote $ref is not supported")
-	}
-	sl := gojsonschema.NewSchemaLoader()
-	sl.Draft = gojsonschema.Draft7
-	sl.AutoDetect = false
-	_, err = sl.Compile(gojsonschema.NewBytesLoader(b))
+	_, err := jsonschema.Compile(m)
 	return err
 }
 

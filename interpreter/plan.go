@@ -1,7 +1,6 @@
 package interpreter
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -11,6 +10,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/dslrun/dslrun/dsl"
+	"github.com/dslrun/dslrun/internal/jsonschema"
 )
 
 // plan is a definition compiled for execution: every template parsed and
@@ -190,15 +190,7 @@ func (c *compiler) schema(path string, m map[string]any) *gojsonschema.Schema {
 	if m == nil {
 		return nil
 	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		c.errorf(path, "invalid JSON schema: %v", err)
-		return nil
-	}
-	sl := gojsonschema.NewSchemaLoader()
-	sl.Draft = gojsonschema.Draft7
-	sl.AutoDetect = false
-	s, err := sl.Compile(gojsonschema.NewBytesLoader(b))
+	s, err := jsonschema.Compile(m)
 	if err != nil {
 		c.errorf(path, "invalid JSON schema: %v", err)
 		return nil
