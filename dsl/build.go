@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/dslrun/dslrun/internal/expression"
 	"gopkg.in/yaml.v3"
 )
 
@@ -761,7 +762,7 @@ func (b *builder) forEach(kv *yaml.Node, f fieldMap, n *yaml.Node, path string, 
 	switch {
 	case kv.Kind == yaml.SequenceNode:
 		st.Items = b.value(kv, kp, sc)
-	case kv.Kind == yaml.ScalarNode && kv.Tag == "!!str" && strings.Contains(kv.Value, "${"):
+	case kv.Kind == yaml.ScalarNode && kv.Tag == "!!str" && expression.IsTemplate(kv.Value):
 		b.site(kv, kp, sc, false)
 		st.Items = kv.Value
 	default:
@@ -796,7 +797,7 @@ func (b *builder) forEach(kv *yaml.Node, f fieldMap, n *yaml.Node, path string, 
 
 func (b *builder) timestampOrExpr(n *yaml.Node, path string, sc *scope) Value {
 	if n.Kind == yaml.ScalarNode && (n.Tag == "!!str" || n.Tag == "!!timestamp") {
-		if strings.Contains(n.Value, "${") {
+		if expression.IsTemplate(n.Value) {
 			b.site(n, path, sc, false)
 			return n.Value
 		}

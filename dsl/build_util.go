@@ -374,7 +374,7 @@ func (b *builder) cond(n *yaml.Node, path string, sc *scope) Value {
 // durationOrExpr reads a duration literal or a template that yields one at
 // run time.
 func (b *builder) durationOrExpr(n *yaml.Node, path string, sc *scope) Value {
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!str" && strings.Contains(n.Value, "${") {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!str" && expression.IsTemplate(n.Value) {
 		b.site(n, path, sc, false)
 		return n.Value
 	}

@@ -177,3 +177,23 @@ output: ${ steps.helo.result }
 	// greet.yaml:7:12: steps[1].sleep: duration 10 has no unit (want e.g. 30s, 5m, 1h30m, 2d)
 	// greet.yaml:8:18: output: unknown step id "helo" (did you mean "hello"?)
 }
+
+// TestEscapedTemplateIsLiteral checks that an escaped $${ is not taken for
+// an expression where a literal is required: the value is checked as the
+// literal it is.
+func TestEscapedTemplateIsLiteral(t *testing.T) {
+	for _, tc := range []struct{ step, want string }{
+		{`sleep: "$${ x }"`, `steps[0].sleep: invalid duration`},
+		{`forEach: "$${ x }"`, `steps[0].forEach: expected a list or ${ ... }, got string`},
+		{`sleepUntil: "$${ x }"`, `steps[0].sleepUntil: invalid timestamp`},
+	} {
+		src := "dsl: v1\nname: t\nsteps:\n  - " + tc.step + "\n"
+		if strings.HasPrefix(tc.step, "forEach") {
+			src += "    do: [{log: hi}]\n"
+		}
+		_, ds := dsl.Parse("t.yaml", []byte(src))
+		if !strings.Contains(ds.Error(), tc.want) {
+			t.Errorf("%s: diagnostics %q, want %q", tc.step, ds.Error(), tc.want)
+		}
+	}
+}

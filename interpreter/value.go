@@ -112,6 +112,8 @@ func quoteSource(s string) string {
 func compileValue(v dsl.Value, vars []string) (value, error) {
 	switch t := v.(type) {
 	case string:
+		// Not expression.IsTemplate: a string with an escaped $${ and no
+		// expression still goes through the template, which unescapes it.
 		if !strings.Contains(t, "${") {
 			return constValue{t}, nil
 		}

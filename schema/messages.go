@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/dslrun/dslrun/dsl"
+	"github.com/dslrun/dslrun/internal/expression"
 	closest "github.com/dslrun/dslrun/internal/suggest"
 	"github.com/xeipuuv/gojsonschema"
 	"gopkg.in/yaml.v3"
@@ -42,7 +43,7 @@ const msgNoExpr = "expressions are not allowed here"
 var patternMessages = map[string]func(v string, at frame) string{
 	patNoExpr: func(string, frame) string { return msgNoExpr },
 	patNonEmpty: func(v string, _ frame) string {
-		if strings.Contains(v, "${") {
+		if expression.IsTemplate(v) {
 			return msgNoExpr
 		}
 		return "must not be empty"
@@ -89,7 +90,7 @@ var patternMessages = map[string]func(v string, at frame) string{
 	},
 	patExpression: func(string, frame) string { return "expected a list or ${ ... }, got string" },
 	patCron: func(v string, _ frame) string {
-		if strings.Contains(v, "${") {
+		if expression.IsTemplate(v) {
 			return "" // reported as an expression where none is allowed
 		}
 		return fmt.Sprintf("invalid cron %q: want five fields (minute hour day-of-month month day-of-week) or a descriptor such as @daily", v)
@@ -100,7 +101,7 @@ var patternMessages = map[string]func(v string, at frame) string{
 }
 
 func durationMessage(v string, _ frame) string {
-	if strings.Contains(v, "${") {
+	if expression.IsTemplate(v) {
 		return msgNoExpr
 	}
 	if _, err := dsl.ParseDuration(v); err != nil {
