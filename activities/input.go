@@ -23,6 +23,9 @@ type InputError struct {
 	Path string
 	// Msg is lowercase, without a trailing period, e.g. "expected number, got string".
 	Msg string
+	// UnknownProperty is set when the value has a property that the schema
+	// does not allow: it is that property's name.
+	UnknownProperty string
 }
 
 var _ error = InputError{}
@@ -84,7 +87,7 @@ func (e *entry) inputError(re gojsonschema.ResultError) InputError {
 		if hint := closest(prop, propertyNames(e.inputDoc, path)); hint != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", hint)
 		}
-		return InputError{Path: joinPath(path, prop), Msg: msg}
+		return InputError{Path: joinPath(path, prop), Msg: msg, UnknownProperty: prop}
 	case "enum":
 		return InputError{Path: path, Msg: fmt.Sprintf("must be one of %v", d["allowed"])}
 	case "const":

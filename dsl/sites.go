@@ -75,17 +75,13 @@ func (b *builder) exprError(s site, err error) {
 		}
 	case errors.As(err, &one):
 		code := CodeExpression
-		if isUnknownName(one.Msg) {
+		if one.UnknownName != "" {
 			code = CodeUnknownName
 		}
 		b.ds = append(b.ds, Diagnostic{Pos: b.scalarPos(s.node, one.Line, one.Col), Path: s.path, Code: code, Msg: one.Msg})
 	default:
 		b.errorf(s.node, s.path, CodeExpression, "%v", err)
 	}
-}
-
-func isUnknownName(msg string) bool {
-	return len(msg) > 13 && msg[:13] == "unknown name "
 }
 
 // scalarPos maps a 1-based line and column inside a scalar's value to a

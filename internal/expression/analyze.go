@@ -130,7 +130,8 @@ func (a *analysis) walk(n ast.Node, depth int, lets []string) {
 }
 
 // withSuggestion rewrites expr's "unknown name x" into
-// `unknown name "x" (did you mean "y"?)`.
+// `unknown name "x" (did you mean "y"?)`, and types it: the one place where
+// an error is told apart by its text is here, at expr's boundary.
 func withSuggestion(src string, err error, vars []string) error {
 	var e *Error
 	if !errors.As(err, &e) {
@@ -150,7 +151,7 @@ func withSuggestion(src string, err error, vars []string) error {
 	if s := suggest(name, candidates); s != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", s)
 	}
-	return &Error{Line: e.Line, Col: e.Col, Offset: e.Offset, Msg: msg}
+	return &Error{Line: e.Line, Col: e.Col, Offset: e.Offset, Msg: msg, UnknownName: name}
 }
 
 // suggest returns the candidate that name most likely misspells, or "".

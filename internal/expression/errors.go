@@ -20,6 +20,9 @@ type Error struct {
 	Offset int
 	// Msg says what is wrong, in one line, without position.
 	Msg string
+	// UnknownName is set when the error is a name that is neither a
+	// variable in scope nor a function: it is that name.
+	UnknownName string
 }
 
 // Error implements error, as "line:col: message".

@@ -249,7 +249,7 @@ func checkActivityInputs(filename string, root *yaml.Node, w *dsl.Workflow, reg 
 		for _, e := range reg.CheckInput(a.Name, with) {
 			// A value that is an expression is known only at run time, but a
 			// misspelled key holding it is wrong already.
-			if underAny(e.Path, dynamic) && !strings.HasPrefix(e.Msg, "unknown property") {
+			if underAny(e.Path, dynamic) && e.UnknownProperty == "" {
 				continue
 			}
 			full := path + ".with" + bracketed(e.Path)
