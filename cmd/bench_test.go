@@ -1,4 +1,4 @@
-package cli_test
+package dslruncmd_test
 
 import (
 	"context"
@@ -26,8 +26,8 @@ import (
 // process's peak RSS (VmHWM); for the peak RSS of each flavour alone, run
 // them in separate processes:
 //
-//	go test ./internal/cli -run '^$' -bench 'Throughput/go$' -benchtime 3x
-//	go test ./internal/cli -run '^$' -bench 'Throughput/dsl$' -benchtime 3x
+//	go test ./cmd -run '^$' -bench 'Throughput/go$' -benchtime 3x
+//	go test ./cmd -run '^$' -bench 'Throughput/dsl$' -benchtime 3x
 func BenchmarkThroughput(b *testing.B) {
 	const runs, starters, steps = 1000, 50, 5
 	ctx := context.Background()

@@ -1,6 +1,6 @@
 //go:build noserver
 
-package cli
+package dslruncmd
 
 import (
 	"context"

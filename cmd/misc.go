@@ -1,4 +1,4 @@
-package cli
+package dslruncmd
 
 import (
 	"encoding/json"
@@ -29,9 +29,10 @@ then start each definition with
 	}
 }
 
-// Version is the dslrun version; release builds set it with -ldflags.
+// version is the dslrun version; release builds set it with
+// -ldflags "-X github.com/dslrun/dslrun/cmd.version=v1.2.3".
 // It is a constant in spirit: nothing assigns it at run time.
-var Version = ""
+var version = ""
 
 func newVersionCmd(opts *Options) *cobra.Command {
 	var output string
@@ -40,7 +41,7 @@ func newVersionCmd(opts *Options) *cobra.Command {
 		Short: "Print the version of dslrun and of the Temporal libraries it embeds",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			v := map[string]string{"dslrun": Version}
+			v := map[string]string{"dslrun": version}
 			if bi, ok := debug.ReadBuildInfo(); ok {
 				if v["dslrun"] == "" {
 					v["dslrun"] = bi.Main.Version

@@ -1,4 +1,4 @@
-package cli_test
+package dslruncmd_test
 
 import (
 	"bytes"
@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dslrun/dslrun/internal/cli"
+	dslruncmd "github.com/dslrun/dslrun/cmd"
 	"github.com/dslrun/dslrun/interpreter"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
@@ -23,7 +23,7 @@ import (
 // its exit code, stdout and stderr.
 func run(args ...string) (int, string, string) {
 	var stdout, stderr bytes.Buffer
-	code := cli.Run(cli.Options{
+	code := dslruncmd.Run(dslruncmd.Options{
 		Stdin:     strings.NewReader(""),
 		Stdout:    &stdout,
 		Stderr:    &stderr,
@@ -37,8 +37,8 @@ func run(args ...string) (int, string, string) {
 // operations commands, and of apply's start variants, exit 2 with a message
 // naming the mistake, before anything is dialled or started.
 func TestOpsUsageErrors(t *testing.T) {
-	entity := filepath.Join("..", "..", "examples", "entity.yaml")
-	approval := filepath.Join("..", "..", "examples", "approval.yaml")
+	entity := filepath.Join("..", "examples", "entity.yaml")
+	approval := filepath.Join("..", "examples", "approval.yaml")
 	tests := []struct {
 		args []string
 		want string // the first line of stderr
@@ -76,8 +76,8 @@ func TestOpsUsageErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			code, stdout, stderr := run(tt.args...)
-			if code != cli.ExitUsage {
-				t.Errorf("exit code %d, want %d (stderr %q)", code, cli.ExitUsage, stderr)
+			if code != dslruncmd.ExitUsage {
+				t.Errorf("exit code %d, want %d (stderr %q)", code, dslruncmd.ExitUsage, stderr)
 			}
 			if got, _, _ := strings.Cut(stderr, "\n"); got != tt.want {
 				t.Errorf("stderr\n got %q\nwant %q", got, tt.want)
@@ -109,8 +109,8 @@ func TestOpsNeedAServer(t *testing.T) {
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			code, stdout, stderr := run(args...)
-			if code != cli.ExitFailure {
-				t.Errorf("exit code %d, want %d", code, cli.ExitFailure)
+			if code != dslruncmd.ExitFailure {
+				t.Errorf("exit code %d, want %d", code, dslruncmd.ExitFailure)
 			}
 			want := "dslrun: no Temporal address is configured: set --address or TEMPORAL_ADDRESS (or a profile) to reach a running server, e.g. the one `dslrun dev` starts\n"
 			if stderr != want {
@@ -139,7 +139,7 @@ func TestOpsHelp(t *testing.T) {
 		"apply":     "--update addPoints --update-input '{\"points\": 50}'",
 	} {
 		code, stdout, stderr := run(cmd, "--help")
-		if code != cli.ExitOK || !strings.Contains(stdout, want) {
+		if code != dslruncmd.ExitOK || !strings.Contains(stdout, want) {
 			t.Errorf("%s --help: exit %d, stdout lacks %q:\n%s%s", cmd, code, want, stdout, stderr)
 		}
 	}
@@ -148,7 +148,7 @@ func TestOpsHelp(t *testing.T) {
 var record = flag.Bool("record", false, "TestRecordHistories: run every example on the shared server and write its history to "+historiesDir)
 
 // historiesDir is where the interpreter's replay test finds histories.
-const historiesDir = "../../interpreter/testdata/histories"
+const historiesDir = "../interpreter/testdata/histories"
 
 // driven is an example that waits for outside input: it is started with
 // input (long waits, so that the driver is never too late), and drive
@@ -162,14 +162,14 @@ type driven struct {
 func drivenExamples() map[string]driven {
 	return map[string]driven{
 		"entity": {`{"idle": "10m"}`, func(t *testing.T, conn []string, id string) {
-			mustRun(t, cli.ExitOK, append([]string{"update", id, "addPoints", "--input", `{"points": 120}`}, conn...)...)
-			mustRun(t, cli.ExitFailure, append([]string{"update", id, "addPoints", "--input", `{"points": -5}`}, conn...)...)
-			mustRun(t, cli.ExitOK, append([]string{"query", id, "status"}, conn...)...)
-			mustRun(t, cli.ExitOK, append([]string{"update", id, "addPoints", "--input", `{"points": 900}`}, conn...)...)
-			mustRun(t, cli.ExitOK, append([]string{"update", id, "close"}, conn...)...)
+			mustRun(t, dslruncmd.ExitOK, append([]string{"update", id, "addPoints", "--input", `{"points": 120}`}, conn...)...)
+			mustRun(t, dslruncmd.ExitFailure, append([]string{"update", id, "addPoints", "--input", `{"points": -5}`}, conn...)...)
+			mustRun(t, dslruncmd.ExitOK, append([]string{"query", id, "status"}, conn...)...)
+			mustRun(t, dslruncmd.ExitOK, append([]string{"update", id, "addPoints", "--input", `{"points": 900}`}, conn...)...)
+			mustRun(t, dslruncmd.ExitOK, append([]string{"update", id, "close"}, conn...)...)
 		}},
 		"approval": {`{"timeout": "10m"}`, func(t *testing.T, conn []string, id string) {
-			mustRun(t, cli.ExitOK, append([]string{"signal", id, "approve", "--input", `{"by": "ops"}`}, conn...)...)
+			mustRun(t, dslruncmd.ExitOK, append([]string{"signal", id, "approve", "--input", `{"by": "ops"}`}, conn...)...)
 		}},
 	}
 }
@@ -191,9 +191,9 @@ func mustRun(t *testing.T, want int, args ...string) string {
 // replay test replays it. Without -record it checks that every example has
 // a recorded history that parses and is of the example's workflow type.
 //
-//	go test ./internal/cli -run TestRecordHistories -record
+//	go test ./cmd -run TestRecordHistories -record
 func TestRecordHistories(t *testing.T) {
-	examples, err := filepath.Glob(filepath.Join("..", "..", "examples", "*.yaml"))
+	examples, err := filepath.Glob(filepath.Join("..", "examples", "*.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,7 @@ func TestRecordHistories(t *testing.T) {
 			h := filepath.Join(historiesDir, name+".json")
 			f, err := os.Open(h)
 			if err != nil {
-				t.Errorf("%s has no recorded history (%v): run go test ./internal/cli -run TestRecordHistories -record", path, err)
+				t.Errorf("%s has no recorded history (%v): run go test ./cmd -run TestRecordHistories -record", path, err)
 				continue
 			}
 			hist, err := client.HistoryFromJSON(f, client.HistoryJSONOptions{})
@@ -236,7 +236,7 @@ func TestRecordHistories(t *testing.T) {
 			conn := []string{"--address", addr}
 			id := "record-" + name
 			runID := recordRun(t, path, name, id, conn)
-			h := mustRun(t, cli.ExitOK, append([]string{"history", id, "--run-id", runID, "-o", "json"}, conn...)...)
+			h := mustRun(t, dslruncmd.ExitOK, append([]string{"history", id, "--run-id", runID, "-o", "json"}, conn...)...)
 			hist := replayJSON(t, h)
 			out := filepath.Join(historiesDir, name+".json")
 			if err := os.WriteFile(out, []byte(h), 0o644); err != nil {
@@ -276,10 +276,10 @@ func replayJSON(t *testing.T, h string) *historypb.History {
 // the SDK's replayer reads and replays.
 func TestHistoryJSONReplays(t *testing.T) {
 	conn := []string{"--address", sharedServer(t)}
-	path := filepath.Join("..", "..", "examples", "entity.yaml")
+	path := filepath.Join("..", "examples", "entity.yaml")
 	id := "history-json-entity"
 	runID := recordRun(t, path, "entity", id, conn)
-	hist := replayJSON(t, mustRun(t, cli.ExitOK, append([]string{"history", id, "--run-id", runID, "-o", "json"}, conn...)...))
+	hist := replayJSON(t, mustRun(t, dslruncmd.ExitOK, append([]string{"history", id, "--run-id", runID, "-o", "json"}, conn...)...))
 	var updates int
 	for _, e := range hist.GetEvents() {
 		if e.GetWorkflowExecutionUpdateCompletedEventAttributes() != nil {
@@ -316,7 +316,7 @@ func recordRun(t *testing.T, path, name, id string, conn []string) string {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		code, _, _ := run(append([]string{"describe", id}, conn...)...)
-		if code == cli.ExitOK {
+		if code == dslruncmd.ExitOK {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -334,7 +334,7 @@ func recordRun(t *testing.T, path, name, id string, conn []string) string {
 // is worth replaying all the same.
 func mustRunAny(t *testing.T, args ...string) string {
 	code, stdout, stderr := run(args...)
-	if code == cli.ExitUsage {
+	if code == dslruncmd.ExitUsage {
 		t.Errorf("dslrun %s: usage error\n%s", strings.Join(args, " "), stderr)
 	}
 	return stdout

@@ -1,4 +1,4 @@
-package cli
+package dslruncmd
 
 import (
 	"errors"
@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Exit codes of dslrun.
+// Exit codes of dslrun, as returned by Main and Run.
 const (
 	ExitOK        = 0 // success
 	ExitFailure   = 1 // invalid definition, failed run, command error
@@ -23,11 +23,11 @@ const (
 // Options are the process resources a command may use. Nil fields fall
 // back to the process's own.
 type Options struct {
-	Stdin     io.Reader
-	Stdout    io.Writer
-	Stderr    io.Writer
-	Args      []string
-	LookupEnv func(string) (string, bool)
+	Stdin     io.Reader                   // os.Stdin if nil
+	Stdout    io.Writer                   // os.Stdout if nil
+	Stderr    io.Writer                   // os.Stderr if nil
+	Args      []string                    // the arguments after the program name; os.Args[1:] if nil
+	LookupEnv func(string) (string, bool) // os.LookupEnv if nil
 	// Registry holds the activities that validate checks and workers
 	// serve; nil means activities.Default().
 	Registry *activities.Registry
@@ -112,8 +112,10 @@ func Run(opts Options) int {
 	return ExitFailure
 }
 
-// New builds the command tree. opts must be filled (Run does it).
+// New builds the command tree. It first fills the nil fields of opts with
+// the process's own resources, as Run does.
 func New(opts *Options) *cobra.Command {
+	opts.fill()
 	root := &cobra.Command{
 		Use:   "dslrun",
 		Short: "Run declarative YAML workflows on Temporal",

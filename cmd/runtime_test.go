@@ -1,4 +1,4 @@
-package cli_test
+package dslruncmd_test
 
 import (
 	"bufio"
@@ -375,7 +375,7 @@ output: ${ steps.after.result.text }
 func TestDevWebUI(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t, time.Minute)
-	examples, err := filepath.Abs("../../examples")
+	examples, err := filepath.Abs("../examples")
 	if err != nil {
 		t.Fatal(err)
 	}

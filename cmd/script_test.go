@@ -1,4 +1,4 @@
-package cli_test
+package dslruncmd_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	_ "github.com/dslrun/dslrun/activities/builtin"
-	"github.com/dslrun/dslrun/internal/cli"
+	dslruncmd "github.com/dslrun/dslrun/cmd"
 	"github.com/dslrun/dslrun/internal/devserver"
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -18,7 +18,7 @@ var updateScripts = flag.Bool("update-scripts", false, "rewrite the cmp files of
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"dslrun": func() { os.Exit(cli.Main()) },
+		"dslrun": func() { os.Exit(dslruncmd.Main()) },
 	})
 }
 
@@ -26,7 +26,7 @@ func TestMain(m *testing.M) {
 // testdata/script. Scripts that apply a workflow start the embedded
 // Temporal server of the process under test.
 func TestScripts(t *testing.T) {
-	examples, err := filepath.Abs("../../examples")
+	examples, err := filepath.Abs("../examples")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,7 @@ import (
 	"os"
 
 	_ "github.com/dslrun/dslrun/activities/builtin"
-	"github.com/dslrun/dslrun/internal/cli"
+	dslruncmd "github.com/dslrun/dslrun/cmd"
 )
 
-func main() { os.Exit(cli.Main()) }
+func main() { os.Exit(dslruncmd.Main()) }
