@@ -19,7 +19,10 @@
 // a main package plus blank imports of the bundles it wants.
 //
 // An activity name that no local registration has is still valid in a
-// definition: the interpreter schedules it on its task queue for a worker in
-// any language. [Registry.Lookup] returning false is therefore never an error
-// in this package.
+// definition: the interpreter schedules it on the step's task queue, for a
+// worker in any language. [Registry.Lookup] returning false is therefore
+// never an error in this package. On the task queue of a worker that
+// attached a registry, though, such a name fails at once with
+// [UnknownActivityType]: activities served by other workers belong on a
+// task queue of their own (the step's taskQueue).
 package activities

@@ -152,13 +152,19 @@ func (r *Registry) Specs() []Spec {
 }
 
 // Attach registers every activity on w (a worker, or a test environment from
-// go.temporal.io/sdk/testsuite) under its spec name, in name order. Like the
-// SDK's own registration, it panics if w already has an activity of one of
-// these names.
+// go.temporal.io/sdk/testsuite) under its spec name, in name order, and a
+// dynamic activity that fails any other activity type scheduled on w's task
+// queue with a non-retryable [UnknownActivityType] error. Attach a registry
+// once per worker. Like the SDK's own registration, it panics if w already
+// has an activity of one of these names or a dynamic activity.
 func (r *Registry) Attach(w worker.ActivityRegistry) {
-	for _, e := range r.sorted() {
+	entries := r.sorted()
+	known := make([]string, len(entries))
+	for i, e := range entries {
 		w.RegisterActivityWithOptions(adapt(e.fn), activity.RegisterOptions{Name: e.spec.Name})
+		known[i] = e.spec.Name
 	}
+	w.RegisterDynamicActivity(&unknownActivity{known: known}, activity.DynamicRegisterOptions{})
 }
 
 func (r *Registry) get(name string) *entry {

@@ -243,18 +243,31 @@ func errorDetails(e *temporal.ApplicationError) any {
 		return nil
 	}
 	var raw json.RawMessage
-	if err := e.Details(&raw); err == nil {
+	if err := details(e, &raw); err == nil {
 		if v, err := decodeJSON(raw); err == nil {
 			return v
 		}
 	}
 	var v any
-	if err := e.Details(&v); err == nil {
+	if err := details(e, &v); err == nil {
 		if n, err := normalize(v); err == nil {
 			return n
 		}
 	}
 	return nil
+}
+
+// details calls e.Details, which panics instead of failing when the
+// details were never encoded (a local activity's error on its first
+// execution holds the Go values it was made with) and are not assignable
+// to ptr.
+func details(e *temporal.ApplicationError, ptr any) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("details: %v", p)
+		}
+	}()
+	return e.Details(ptr)
 }
 
 // returnSignal is a return step ending the run with value. It travels up
