@@ -12,8 +12,6 @@ import (
 // MaxStepDepth bounds how deeply step lists nest inside each other.
 const MaxStepDepth = 50
 
-// rootVars are the expression variables visible everywhere.
-var rootVars = []string{"input", "state", "steps", "workflow"}
 
 // Build turns a node tree from Decode into a Workflow. Diagnostics cover
 // structure, types, values, step ids and expressions; the Workflow is
@@ -43,7 +41,7 @@ func (b *builder) workflow(n *yaml.Node) *Workflow {
 		return w
 	}
 	b.require(f, n, "", Lang().Root.RequiredKeys()...)
-	root := &scope{vars: rootVars}
+	root := &scope{vars: ScopeWorkflow.Vars()}
 	if v := f.vals["dsl"]; v != nil {
 		if s, ok := b.str(v, "dsl"); ok && s != Version {
 			b.errorf(v, "dsl", CodeValue, "unsupported DSL version %q (this dslrun reads %q)", s, Version)
@@ -69,7 +67,7 @@ func (b *builder) workflow(n *yaml.Node) *Workflow {
 			w.State = map[string]Value{}
 			for _, k := range sf.order {
 				if _, ok := b.ident(sf.keys[k], join("state", k), "state variable"); ok {
-					w.State[k] = b.value(sf.vals[k], join("state", k), &scope{vars: []string{"input", "workflow"}})
+					w.State[k] = b.value(sf.vals[k], join("state", k), &scope{vars: ScopeState.Vars()})
 				}
 			}
 		}
@@ -247,7 +245,7 @@ func (b *builder) workflowOptions(n *yaml.Node, path string) *WorkflowOptions {
 		return nil
 	}
 	o := &WorkflowOptions{}
-	inputOnly := &scope{vars: []string{"input"}}
+	inputOnly := &scope{vars: ScopeStart.Vars()}
 	if v := f.vals["id"]; v != nil {
 		o.ID, _ = b.template(v, join(path, "id"), inputOnly)
 	}
@@ -438,7 +436,7 @@ func (b *builder) signals(n *yaml.Node, path string, root *scope) map[string]*Si
 		return nil
 	}
 	out := map[string]*Signal{}
-	sc := root.with("args", "handler")
+	sc := root.with(ScopeHandler.Vars()...)
 	for _, k := range f.order {
 		p := join(path, k)
 		v := f.vals[k]
@@ -468,7 +466,7 @@ func (b *builder) queries(n *yaml.Node, path string, root *scope) map[string]*Qu
 		return nil
 	}
 	out := map[string]*Query{}
-	sc := root.with("args", "handler")
+	sc := root.with(ScopeHandler.Vars()...)
 	for _, k := range f.order {
 		out[k] = &Query{Pos: b.pos(f.keys[k]), Result: b.value(f.vals[k], join(path, k), sc)}
 	}
@@ -481,7 +479,7 @@ func (b *builder) updates(n *yaml.Node, path string, root *scope) map[string]*Up
 		return nil
 	}
 	out := map[string]*Update{}
-	sc := root.with("args", "handler")
+	sc := root.with(ScopeHandler.Vars()...)
 	for _, k := range f.order {
 		p := join(path, k)
 		v := f.vals[k]
@@ -779,7 +777,7 @@ func (b *builder) forEach(kv *yaml.Node, f fieldMap, n *yaml.Node, path string, 
 		}
 	}
 	for _, k := range []string{"as", "index"} {
-		if v := f.vals[k]; v != nil && slices.Contains(append(rootVars, "args", "handler", "error"), v.Value) {
+		if v := f.vals[k]; v != nil && slices.Contains(ReservedVars(), v.Value) {
 			b.errorf(v, join(path, k), CodeValue, "%q is a reserved variable name", v.Value)
 		}
 	}
@@ -897,7 +895,7 @@ func (b *builder) try(kv *yaml.Node, f fieldMap, n *yaml.Node, path string, sc *
 					ct.Types = b.strList(tv, join(cp, "types"))
 				}
 				if b.require(cf, c, cp, "do") {
-					ct.Do = b.steps(cf.vals["do"], join(cp, "do"), sc.with("error"))
+					ct.Do = b.steps(cf.vals["do"], join(cp, "do"), sc.with(ScopeCatch.Vars()...))
 				}
 				t.Catch = append(t.Catch, ct)
 			}

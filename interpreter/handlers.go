@@ -85,7 +85,7 @@ func (r *runner) registerHandlers(ctx workflow.Context) error {
 
 // handlerScope is the scope of a handler: args and handler.name.
 func (r *runner) handlerScope(name string, args any) *scope {
-	return r.root.child(false, binding{"args", args}, binding{"handler", map[string]any{"name": name}})
+	return r.root.child(false, binding{dsl.VarArgs, args}, binding{dsl.VarHandler, map[string]any{"name": name}})
 }
 
 // otherSignals lists, sorted, the signals pending that no declared handler

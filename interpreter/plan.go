@@ -208,7 +208,7 @@ func compilePlan(w *dsl.Workflow) (*plan, error) {
 	}
 	p.input = c.schema("input", w.Input)
 	p.inputObject = w.Input["type"] == "object"
-	p.state = c.assigns("state", w.State, rootVars)
+	p.state = c.assigns("state", w.State, dsl.ScopeState.Vars())
 	p.steps = c.steps("steps", w.Steps, rootVars)
 	p.output = c.value("output", w.Output, rootVars)
 

@@ -12,15 +12,15 @@ import (
 	"github.com/dslrun/dslrun/internal/expression"
 )
 
-// Expression variables. rootVars are visible everywhere; handlers add
-// handlerVars, catch blocks add errorVar and forEach adds its loop
-// variables.
+// Expression variables, from the one table of scopes (dsl.Scope): rootVars
+// are visible in steps, output and handlers; handlers add handlerVars,
+// catch blocks add errorVar and forEach adds its loop variables.
 var (
-	rootVars    = []string{"input", "state", "steps", "workflow"}
-	handlerVars = []string{"args", "handler"}
+	rootVars    = dsl.ScopeWorkflow.Vars()
+	handlerVars = dsl.ScopeHandler.Vars()
 )
 
-const errorVar = "error"
+const errorVar = dsl.VarError
 
 // value is a compiled dsl.Value: a constant, a template, or a list or
 // mapping that holds templates. Evaluation never changes the value, so one
