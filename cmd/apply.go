@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/dslrun/dslrun/dsl"
+	"github.com/dslrun/dslrun/dsl/validate"
 	"github.com/dslrun/dslrun/internal/expression"
-	"github.com/dslrun/dslrun/internal/validate"
 	"github.com/dslrun/dslrun/interpreter"
 	"github.com/spf13/cobra"
 	"github.com/xeipuuv/gojsonschema"

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/dslrun/dslrun/dsl"
-	"github.com/dslrun/dslrun/internal/validate"
+	"github.com/dslrun/dslrun/dsl/validate"
 	"github.com/spf13/cobra"
 )
 

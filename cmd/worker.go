@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/dslrun/dslrun/dsl"
-	"github.com/dslrun/dslrun/internal/validate"
+	"github.com/dslrun/dslrun/dsl/validate"
 	"github.com/dslrun/dslrun/interpreter"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"

@@ -301,7 +301,7 @@ type ChildStep struct {
 	// File, it is the name of the definition in that file.
 	Workflow string `json:"workflow"`
 	// File is the path of a definition file, relative to the definition
-	// that names it. The validation pipeline (package internal/validate)
+	// that names it. The validation pipeline (package dsl/validate)
 	// reads and validates it, and records its canonical form in Definition,
 	// so that the child runs with the parent's bundled copy: no worker needs
 	// to know it, and editing the file never changes a run in flight.

@@ -18,11 +18,11 @@ import (
 
 // Result is the outcome of validating one file.
 type Result struct {
-	File        string
-	Workflow    *dsl.Workflow // nil when Diagnostics has errors
-	Canonical   []byte        // canonical form, after Canonicalize
-	Hash        string        // hash of Canonical, after Canonicalize
-	Diagnostics dsl.Diagnostics
+	File        string          // the file name, as given
+	Workflow    *dsl.Workflow   // nil when Diagnostics has errors
+	Canonical   []byte          // canonical form, after Canonicalize
+	Hash        string          // hash of Canonical, after Canonicalize
+	Diagnostics dsl.Diagnostics // every finding, sorted; warnings alone leave the result valid
 }
 
 // Valid reports whether r has no errors.

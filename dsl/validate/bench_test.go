@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dslrun/dslrun/internal/validate"
+	"github.com/dslrun/dslrun/dsl/validate"
 )
 
 // generate returns a definition of n steps that exercises the whole

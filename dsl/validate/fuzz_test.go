@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/dslrun/dslrun/dsl"
-	"github.com/dslrun/dslrun/internal/validate"
+	"github.com/dslrun/dslrun/dsl/validate"
 	"github.com/rogpeppe/go-internal/txtar"
 )
 

@@ -12,7 +12,7 @@ import (
 	"github.com/dslrun/dslrun/activities"
 	"github.com/dslrun/dslrun/activities/builtin"
 	"github.com/dslrun/dslrun/dsl"
-	"github.com/dslrun/dslrun/internal/validate"
+	"github.com/dslrun/dslrun/dsl/validate"
 	"github.com/dslrun/dslrun/schema"
 	"github.com/rogpeppe/go-internal/txtar"
 )
