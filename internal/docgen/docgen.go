@@ -11,19 +11,29 @@ package docgen
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 
 	"github.com/dslrun/dslrun/dsl"
+	"github.com/rogpeppe/go-internal/txtar"
 )
 
 var (
-	beginRe = regexp.MustCompile(`^<!-- keys: (\S+) -->$`)
-	endLine = "<!-- end keys -->"
+	beginRe       = regexp.MustCompile(`^<!-- keys: (\S+) -->$`)
+	endLine       = "<!-- end keys -->"
+	goldenRe      = regexp.MustCompile(`^<!-- golden: ([a-z0-9-]+) (\S+) -->$`)
+	endGoldenLine = "<!-- end golden -->"
 )
 
-// Update returns md with every marked table regenerated.
-func Update(md []byte) ([]byte, error) {
+// Update returns md with every marked region regenerated. goldenDir is
+// the folder of the golden cases (dsl/validate/testdata/invalid).
+func Update(md []byte, goldenDir string) ([]byte, error) {
+	md, err := updateGoldens(md, goldenDir)
+	if err != nil {
+		return nil, err
+	}
 	l := dsl.Lang()
 	lines := strings.SplitAfter(string(md), "\n")
 	var out bytes.Buffer
@@ -163,4 +173,55 @@ func schemaLabel(l *dsl.Language, s map[string]any) string {
 		out += fmt.Sprintf(", at most %v", hi)
 	}
 	return out
+}
+
+// updateGoldens rewrites the golden examples of md.
+func updateGoldens(md []byte, dir string) ([]byte, error) {
+	lines := strings.SplitAfter(string(md), "\n")
+	var out bytes.Buffer
+	for i := 0; i < len(lines); i++ {
+		out.WriteString(lines[i])
+		m := goldenRe.FindStringSubmatch(strings.TrimRight(lines[i], "\n"))
+		if m == nil {
+			continue
+		}
+		j := i + 1
+		for j < len(lines) && strings.TrimRight(lines[j], "\n") != endGoldenLine {
+			j++
+		}
+		if j == len(lines) {
+			return nil, fmt.Errorf("line %d: no %q after the marker", i+1, endGoldenLine)
+		}
+		ex, err := golden(filepath.Join(dir, m[1]+".txtar"), m[2])
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", i+1, err)
+		}
+		out.WriteString(ex)
+		out.WriteString(lines[j])
+		i = j
+	}
+	return out.Bytes(), nil
+}
+
+// golden renders a golden case as a YAML block and the diagnostics block,
+// with the case's in.yaml named file.
+func golden(path, file string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	ar := txtar.Parse(b)
+	var src, want string
+	for _, f := range ar.Files {
+		switch f.Name {
+		case "in.yaml":
+			src = string(f.Data)
+		case "want":
+			want = strings.ReplaceAll(string(f.Data), "in.yaml:", file+":")
+		}
+	}
+	if src == "" || want == "" {
+		return "", fmt.Errorf("%s: want the sections in.yaml and want", path)
+	}
+	return "```yaml\n" + src + "```\n\n```\n" + want + "```\n", nil
 }

@@ -12,7 +12,7 @@ func TestReferenceIsGenerated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := Update(md)
+	want, err := Update(md, "../../dsl/validate/testdata/invalid")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,8 +26,10 @@ func TestUpdateErrors(t *testing.T) {
 		"<!-- keys: nosuch -->\n<!-- end keys -->\n",
 		"<!-- keys: retryPolicy -->\nno end\n",
 		"<!-- keys: duration -->\n<!-- end keys -->\n", // a value type, not a mapping
+		"<!-- golden: nosuch x.yaml -->\n<!-- end golden -->\n",
+		"<!-- golden: docs-errors x.yaml -->\nno end\n",
 	} {
-		if _, err := Update([]byte(md)); err == nil {
+		if _, err := Update([]byte(md), "../../dsl/validate/testdata/invalid"); err == nil {
 			t.Errorf("Update(%q): no error", md)
 		}
 	}

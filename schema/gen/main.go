@@ -31,7 +31,7 @@ func run(schemaFile, docFile string) error {
 	if err != nil {
 		return err
 	}
-	if md, err = docgen.Update(md); err != nil {
+	if md, err = docgen.Update(md, "../dsl/validate/testdata/invalid"); err != nil {
 		return fmt.Errorf("%s: %w", docFile, err)
 	}
 	return os.WriteFile(docFile, md, 0o644)
