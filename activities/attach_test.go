@@ -53,6 +53,7 @@ func TestAttachRunsEveryActivity(t *testing.T) {
 		{builtin.Fail, m{"message": "no", "type": "Nope"}, "", "Nope"},
 		{builtin.MathAdd, m{"a": 1, "b": 2}, `3`, ""},
 		{builtin.CounterIncrement, m{"key": "k", "by": 2}, `2`, ""},
+		{builtin.ExternalWait, m{"message": "ok?"}, "", pendingType},
 		{"ChargeCard", m{"orderId": "o-1", "amount": 3}, `"receipt for o-1: 3.00"`, ""},
 	}
 	var ran []string
@@ -60,6 +61,12 @@ func TestAttachRunsEveryActivity(t *testing.T) {
 		ran = append(ran, tt.name)
 		t.Run(tt.name, func(t *testing.T) {
 			v, err := env.ExecuteActivity(tt.name, tt.in)
+			if tt.wantType == pendingType {
+				if !errors.Is(err, activity.ErrResultPending) {
+					t.Fatalf("error = %v, want activity.ErrResultPending", err)
+				}
+				return
+			}
 			if tt.wantType != "" {
 				var appErr *temporal.ApplicationError
 				if !errors.As(err, &appErr) || appErr.Type() != tt.wantType {
@@ -87,6 +94,9 @@ func TestAttachRunsEveryActivity(t *testing.T) {
 		t.Errorf("test covers %v, registry has %v", covered, names)
 	}
 }
+
+// pendingType stands for activity.ErrResultPending in the wantType column.
+const pendingType = "(pending)"
 
 // jsonRaw receives a JSON payload verbatim.
 type jsonRaw []byte

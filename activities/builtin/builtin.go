@@ -40,6 +40,7 @@ func bundle(c *Counter) []plugin {
 		{failSpec(), fail},
 		{mathAddSpec(), mathAdd},
 		{counterSpec(), c.Increment},
+		{externalWaitSpec(), externalWait},
 	}
 }
 

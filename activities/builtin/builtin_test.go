@@ -20,7 +20,7 @@ import (
 )
 
 var allNames = []string{
-	builtin.CounterIncrement, builtin.Echo, builtin.Fail, builtin.Log, builtin.MathAdd, builtin.Sleep,
+	builtin.CounterIncrement, builtin.Echo, builtin.ExternalWait, builtin.Fail, builtin.Log, builtin.MathAdd, builtin.Sleep,
 }
 
 // newEnv returns a test activity environment with the whole bundle attached
@@ -105,6 +105,7 @@ var inputTypes = map[string]reflect.Type{
 	builtin.Fail:             reflect.TypeFor[builtin.FailInput](),
 	builtin.MathAdd:          reflect.TypeFor[builtin.AddInput](),
 	builtin.CounterIncrement: reflect.TypeFor[builtin.CounterInput](),
+	builtin.ExternalWait:     reflect.TypeFor[builtin.ExternalInput](),
 }
 
 func TestSpecs(t *testing.T) {

@@ -1,6 +1,8 @@
 // Package builtin provides dslrun's built-in activities: echo, log, sleep,
-// fail, math.add and counter.increment. They are small helpers for examples
-// and tests, and they register through the same public API as any plugin:
+// fail, math.add, counter.increment and external.wait. They are small
+// helpers for examples and tests (external.wait, which waits to be
+// completed from outside, is also a building block for approvals and
+// callbacks), and they register through the same public API as any plugin:
 // importing the package (even blank) adds them to [activities.Default] from
 // init, and [Register] adds them to any other registry.
 //
