@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/temporal"
@@ -26,11 +27,12 @@ type probe struct {
 	mu       sync.Mutex
 	beats    []string
 	first    chan struct{} // closed at the first heartbeat
+	third    chan struct{} // closed at the third heartbeat
 	returned chan error    // receives what each execution returned
 }
 
 func newProbe() *probe {
-	return &probe{first: make(chan struct{}), returned: make(chan error, 16)}
+	return &probe{first: make(chan struct{}), third: make(chan struct{}), returned: make(chan error, 16)}
 }
 
 func (p *probe) InterceptActivity(_ context.Context, next interceptor.ActivityInboundInterceptor) interceptor.ActivityInboundInterceptor {
@@ -68,8 +70,11 @@ func (o *probeOutbound) RecordHeartbeat(ctx context.Context, details ...any) {
 		if d, ok := details[0].(string); ok {
 			o.p.mu.Lock()
 			o.p.beats = append(o.p.beats, d)
-			if len(o.p.beats) == 1 {
+			switch len(o.p.beats) {
+			case 1:
 				close(o.p.first)
+			case 3:
+				close(o.p.third)
 			}
 			o.p.mu.Unlock()
 		}
@@ -97,7 +102,41 @@ func sleepResult(t *testing.T, v converter.EncodedValue) builtin.SleepResult {
 	return res
 }
 
-func TestSleepCompletesAndHeartbeats(t *testing.T) {
+// hangBound bounds a wait for something that the test has caused, against a
+// hang only: on any machine the event comes far sooner.
+const hangBound = time.Minute
+
+// executeAsync runs the activity in a goroutine and returns a channel that
+// receives its error.
+func executeAsync(env *testsuite.TestActivityEnvironment, in builtin.SleepInput) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		_, err := env.ExecuteActivity(builtin.Sleep, in)
+		done <- err
+	}()
+	return done
+}
+
+// wantIncreasing checks that the heartbeats are durations that do not go
+// down, starting with first, and none past limit.
+func wantIncreasing(t *testing.T, beats []string, first string, limit time.Duration) {
+	t.Helper()
+	if len(beats) == 0 || beats[0] != first {
+		t.Fatalf("heartbeats = %v, want the first to be %s", beats, first)
+	}
+	prev := time.Duration(-1)
+	for _, b := range beats {
+		d, err := time.ParseDuration(b)
+		if err != nil || d < prev || d > limit {
+			t.Fatalf("heartbeats = %v: want increasing durations up to %s", beats, limit)
+		}
+		prev = d
+	}
+}
+
+// TestSleepCompletes sleeps 150ms. The only clock in the checks is a lower
+// bound, which no load on the machine can break.
+func TestSleepCompletes(t *testing.T) {
 	env, p := probedEnv(t, context.Background())
 	start := time.Now()
 	v, err := env.ExecuteActivity(builtin.Sleep, builtin.SleepInput{Duration: "150ms", Heartbeat: "20ms"})
@@ -111,18 +150,7 @@ func TestSleepCompletesAndHeartbeats(t *testing.T) {
 	if elapsed < 150*time.Millisecond {
 		t.Errorf("returned after %v, before the 150ms were over", elapsed)
 	}
-	beats := p.heartbeats()
-	if len(beats) < 3 || beats[0] != "0s" {
-		t.Fatalf("heartbeats = %v, want at least 3 starting with 0s", beats)
-	}
-	prev := time.Duration(-1)
-	for _, b := range beats {
-		d, err := time.ParseDuration(b)
-		if err != nil || d < prev || d > 150*time.Millisecond {
-			t.Fatalf("heartbeats = %v: want increasing durations up to 150ms", beats)
-		}
-		prev = d
-	}
+	wantIncreasing(t, p.heartbeats(), "0s", 150*time.Millisecond)
 }
 
 func TestSleepZero(t *testing.T) {
@@ -139,20 +167,25 @@ func TestSleepZero(t *testing.T) {
 	}
 }
 
-// TestSleepContextCancelled cancels the activity's context after its first
-// heartbeat: the hour-long sleep must stop at once with the context's error.
+// TestSleepContextCancelled cancels the activity's context after its third
+// heartbeat: the hour-long sleep must stop with the context's error, having
+// heartbeated its progress.
 func TestSleepContextCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	env, p := probedEnv(t, ctx)
-	go func() {
-		<-p.first
-		cancel()
-	}()
-	start := time.Now()
-	_, err := env.ExecuteActivity(builtin.Sleep, builtin.SleepInput{Duration: "1h", Heartbeat: "10ms"})
-	if elapsed := time.Since(start); elapsed > 5*time.Second {
-		t.Errorf("cancelled sleep returned after %v", elapsed)
+	done := executeAsync(env, builtin.SleepInput{Duration: "1h", Heartbeat: "10ms"})
+	select {
+	case <-p.third:
+	case <-time.After(hangBound):
+		t.Fatalf("no third heartbeat within %v: heartbeats %v", hangBound, p.heartbeats())
+	}
+	cancel()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(hangBound):
+		t.Fatalf("the hour-long sleep still ran %v after its context was cancelled", hangBound)
 	}
 	if got := <-p.returned; !errors.Is(got, context.Canceled) {
 		t.Errorf("sleep returned %v, want context.Canceled", got)
@@ -162,10 +195,12 @@ func TestSleepContextCancelled(t *testing.T) {
 	if appErr := applicationError(t, err); appErr.Message() != context.Canceled.Error() {
 		t.Errorf("error message = %q, want %q", appErr.Message(), context.Canceled.Error())
 	}
+	wantIncreasing(t, p.heartbeats(), "0s", time.Hour)
 }
 
 // sleepThenCancel is a test workflow: it starts an hour-long sleep activity,
-// cancels it once it has heartbeated, and reports the activity's error.
+// waits (with the activity "heartbeated") until the sleep has heartbeated,
+// cancels it, and reports the activity's error.
 func sleepThenCancel(ctx workflow.Context) (string, error) {
 	actCtx, cancel := workflow.WithCancel(workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 2 * time.Hour,
@@ -173,7 +208,8 @@ func sleepThenCancel(ctx workflow.Context) (string, error) {
 		WaitForCancellation: true,
 	}))
 	f := workflow.ExecuteActivity(actCtx, builtin.Sleep, builtin.SleepInput{Duration: "1h", Heartbeat: "50ms"})
-	if err := workflow.Sleep(ctx, 200*time.Millisecond); err != nil {
+	waitCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 2 * time.Hour})
+	if err := workflow.ExecuteActivity(waitCtx, "heartbeated").Get(ctx, nil); err != nil {
 		return "", err
 	}
 	cancel()
@@ -198,8 +234,15 @@ func TestSleepCancelledByWorkflow(t *testing.T) {
 	env.SetWorkerOptions(worker.Options{Interceptors: []interceptor.WorkerInterceptor{p}})
 	r.Attach(env)
 	env.RegisterWorkflow(sleepThenCancel)
+	env.RegisterActivityWithOptions(func(ctx context.Context) error {
+		select {
+		case <-p.first:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}, activity.RegisterOptions{Name: "heartbeated"})
 
-	start := time.Now()
 	env.ExecuteWorkflow(sleepThenCancel)
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
@@ -208,35 +251,42 @@ func TestSleepCancelledByWorkflow(t *testing.T) {
 	if err := env.GetWorkflowResult(&outcome); err != nil || outcome != "canceled" {
 		t.Fatalf("workflow result = %q, %v; want canceled", outcome, err)
 	}
-	select {
-	case err := <-p.returned:
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("sleep returned %v, want context.Canceled", err)
+	// p.returned also receives the result of "heartbeated", before the
+	// sleep's.
+	for {
+		select {
+		case err := <-p.returned:
+			if err == nil {
+				continue
+			}
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("sleep returned %v, want context.Canceled", err)
+			}
+			return
+		case <-time.After(hangBound):
+			t.Fatalf("sleep still running %v after its cancellation", hangBound)
 		}
-		t.Logf("sleep stopped %v after the workflow started", time.Since(start).Round(time.Millisecond))
-	case <-time.After(10 * time.Second):
-		t.Fatal("sleep still running 10s after its cancellation")
 	}
 }
 
-// TestSleepResumes runs an attempt that finds the heartbeat of an earlier
-// attempt which had slept 59.9s of a minute.
+// TestSleepResumes runs an attempt of an hour-long sleep that finds the
+// heartbeat of an earlier attempt which had slept all of it but 100ms. The
+// activity's context ends after a minute: an attempt that started over
+// would fail with the context's error instead of completing.
 func TestSleepResumes(t *testing.T) {
-	env, p := probedEnv(t, context.Background())
-	env.SetHeartbeatDetails("59.9s")
-	start := time.Now()
-	v, err := env.ExecuteActivity(builtin.Sleep, builtin.SleepInput{Duration: "1m"})
+	ctx, cancel := context.WithTimeout(context.Background(), hangBound)
+	defer cancel()
+	env, p := probedEnv(t, ctx)
+	env.SetHeartbeatDetails("59m59.9s")
+	v, err := env.ExecuteActivity(builtin.Sleep, builtin.SleepInput{Duration: "1h"})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("resumed sleep: %v", err)
 	}
-	if elapsed := time.Since(start); elapsed > 5*time.Second {
-		t.Errorf("resumed sleep took %v, want about 100ms", elapsed)
+	if got := sleepResult(t, v); got.Slept != "1h0m0s" {
+		t.Errorf("slept = %q, want 1h0m0s", got.Slept)
 	}
-	if got := sleepResult(t, v); got.Slept != "1m0s" {
-		t.Errorf("slept = %q, want 1m0s", got.Slept)
-	}
-	if beats := p.heartbeats(); len(beats) == 0 || beats[0] != "59.9s" {
-		t.Errorf("heartbeats = %v, want the first to carry the resumed 59.9s", beats)
+	if beats := p.heartbeats(); len(beats) == 0 || beats[0] != "59m59.9s" {
+		t.Errorf("heartbeats = %v, want the first to carry the resumed 59m59.9s", beats)
 	}
 }
 
