@@ -2,6 +2,8 @@ package interpreter
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -53,17 +55,22 @@ steps:
 	}
 }
 
-// blockUntilCanceled is an activity that heartbeats until it is cancelled
-// and records that it saw the cancellation.
-func blockUntilCanceled(saw *atomic.Int32) func(ctx context.Context) error {
+// blockUntilCanceled is an activity that heartbeats until it is cancelled.
+// It closes started at its first heartbeat and canceled when it sees the
+// cancellation, and counts the cancellations it saw.
+func blockUntilCanceled(saw *atomic.Int32, started, canceled chan struct{}) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
+		activity.RecordHeartbeat(ctx)
+		close(started)
 		for {
-			activity.RecordHeartbeat(ctx)
 			select {
 			case <-ctx.Done():
-				saw.Add(1)
+				if saw.Add(1) == 1 {
+					close(canceled)
+				}
 				return ctx.Err()
 			case <-time.After(10 * time.Millisecond):
+				activity.RecordHeartbeat(ctx)
 			}
 		}
 	}
@@ -84,25 +91,34 @@ output: ${ steps.r.result }
 `
 	h := newHarness(t)
 	var saw, requested atomic.Int32
-	h.activity("block", blockUntilCanceled(&saw))
+	started, canceled := make(chan struct{}), make(chan struct{})
+	h.activity("block", blockUntilCanceled(&saw, started, canceled))
 	h.env.SetOnActivityCanceledListener(func(info *activity.Info) {
 		if info.ActivityType.Name == "block" {
 			requested.Add(1)
 		}
 	})
-	h.activity("quick", func(context.Context) (string, error) {
-		time.Sleep(50 * time.Millisecond)
-		return "won", nil
+	// quick wins once block runs, so that there is a running loser to
+	// cancel.
+	h.activity("quick", func(ctx context.Context) (string, error) {
+		select {
+		case <-started:
+			return "won", nil
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
 	})
 	h.run(def, nil)
 	wantEqual(t, h.result(), map[string]any{"branch": 1, "result": "won"})
 	if requested.Load() != 1 {
 		t.Fatalf("the workflow cancelled the losing activity %d times, want 1", requested.Load())
 	}
-	// The activity learns of the cancellation on its next heartbeat.
-	deadline := time.Now().Add(5 * time.Second)
-	for saw.Load() == 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	// The activity learns of the cancellation on its next heartbeat. The
+	// bound is against a hang only.
+	select {
+	case <-canceled:
+	case <-time.After(time.Minute):
+		t.Fatal("the losing activity never saw its cancellation")
 	}
 	if saw.Load() != 1 {
 		t.Fatalf("the losing activity saw %d cancellations, want 1", saw.Load())
@@ -168,20 +184,56 @@ steps:
 output: ${ steps.each.result }
 `
 	h := newHarness(t)
+	// The first window of three runs at once and finishes in reverse
+	// order: an iteration waits until three are in flight (or every item
+	// has started), and items 1 and 2 then wait for the items after them in
+	// the window to finish. The events, not a clock, set the order.
 	var mu sync.Mutex
+	changed := make(chan struct{}) // closed and replaced at every change
 	inFlight, peak, calls := 0, 0, 0
-	h.activity("work", func(_ context.Context, n int) (int, error) {
+	var finished []int
+	update := func(f func()) {
 		mu.Lock()
-		inFlight++
-		calls++
-		peak = max(peak, inFlight)
+		f()
+		close(changed)
+		changed = make(chan struct{})
 		mu.Unlock()
-		// Later items finish sooner, so completion order differs from
-		// input order.
-		time.Sleep(time.Duration(60-4*n) * time.Millisecond)
-		mu.Lock()
-		inFlight--
-		mu.Unlock()
+	}
+	waitFor := func(ctx context.Context, cond func() bool) error {
+		for {
+			mu.Lock()
+			ok, ch := cond(), changed
+			mu.Unlock()
+			if ok {
+				return nil
+			}
+			select {
+			case <-ch:
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Minute): // a bound against a hang only
+				return errors.New("iterations never ran three at once")
+			}
+		}
+	}
+	h.activity("work", func(ctx context.Context, n int) (int, error) {
+		update(func() {
+			inFlight++
+			calls++
+			peak = max(peak, inFlight)
+		})
+		if err := waitFor(ctx, func() bool { return inFlight == 3 || calls == 10 }); err != nil {
+			return 0, err
+		}
+		if n < 3 {
+			if err := waitFor(ctx, func() bool { return slices.Contains(finished, n+1) }); err != nil {
+				return 0, err
+			}
+		}
+		update(func() {
+			inFlight--
+			finished = append(finished, n)
+		})
 		return n * 10, nil
 	})
 	items := []any{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
@@ -194,11 +246,11 @@ output: ${ steps.each.result }
 	if calls != 10 {
 		t.Fatalf("%d calls, want 10", calls)
 	}
-	if peak > 3 {
-		t.Fatalf("%d activities in flight at once, limit 3", peak)
+	if peak != 3 {
+		t.Fatalf("%d activities in flight at once, want 3 (the limit)", peak)
 	}
-	if peak < 2 {
-		t.Fatalf("at most %d activity in flight: the iterations did not run concurrently", peak)
+	if i1, i3 := slices.Index(finished, 1), slices.Index(finished, 3); i3 > i1 {
+		t.Fatalf("completion order %v: item 3 did not finish before item 1", finished)
 	}
 }
 
@@ -215,19 +267,37 @@ steps:
         retry: {maximumAttempts: 1}
 `
 	h := newHarness(t)
+	// Item 1 runs until the test ends and item 2 fails once item 1 runs,
+	// so the two slots are full until the failure: an interpreter that
+	// launched after the failure would start item 3.
 	var calls atomic.Int32
-	h.activity("work", func(_ context.Context, n int) error {
+	oneRuns, release := make(chan struct{}), make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	h.activity("work", func(ctx context.Context, n int) error {
 		calls.Add(1)
-		if n == 2 {
+		switch n {
+		case 1:
+			close(oneRuns)
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-release:
+				return errors.New("released at the end of the test")
+			}
+		case 2:
+			select {
+			case <-oneRuns:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 			return temporal.NewApplicationError("two is bad", "Bad")
 		}
-		time.Sleep(20 * time.Millisecond)
 		return nil
 	})
 	h.run(def, nil)
 	h.wantFailure("Bad", "steps[0].do[0]", "two is bad")
-	if n := calls.Load(); n >= 6 {
-		t.Errorf("%d iterations started after the failure", n)
+	if n := calls.Load(); n != 2 {
+		t.Errorf("%d iterations started, want 2 (none after the failure)", n)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 
 	"github.com/dslrun/dslrun/dsl"
 )
@@ -30,6 +31,12 @@ func newHarness(t *testing.T, opts ...Options) *harness {
 	var s testsuite.WorkflowTestSuite
 	s.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
 	env := s.NewTestWorkflowEnvironment()
+	// The deadlock detector fails a workflow task that runs longer than 1 s
+	// by default: a clock, which a busy machine or the race detector (an
+	// expression that spends its whole operation budget takes 0.2 s on an
+	// idle machine) can trip. The interpreter's own limits are counts,
+	// which the tests check; here the detector is a bound against a hang.
+	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: 5 * time.Minute})
 	var o Options
 	if len(opts) > 0 {
 		o = opts[0]
