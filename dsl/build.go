@@ -12,7 +12,6 @@ import (
 // MaxStepDepth bounds how deeply step lists nest inside each other.
 const MaxStepDepth = 50
 
-
 // Build turns a node tree from Decode into a Workflow. Diagnostics cover
 // structure, types, values, step ids and expressions; the Workflow is
 // usable only when they hold no errors.
@@ -696,9 +695,20 @@ func (b *builder) activityStep(kv *yaml.Node, f fieldMap, path string, sc *scope
 	if v := f.vals["local"]; v != nil {
 		st.Local = b.boolean(v, join(path, "local"))
 	}
+	if v := f.vals["activityId"]; v != nil {
+		if id, ok := b.template(v, join(path, "activityId"), sc); ok {
+			if strings.TrimSpace(id) == "" {
+				b.errorf(v, join(path, "activityId"), CodeValue, "must not be empty")
+			}
+			st.ActivityID = id
+		}
+	}
 	b.activityOptionFields(f, path, &st.ActivityOptions)
 	if st.Local && st.ScheduleToStartTimeout != 0 {
 		b.errorf(f.vals["scheduleToStartTimeout"], join(path, "scheduleToStartTimeout"), CodeValue, "a local activity has no schedule-to-start timeout")
+	}
+	if st.Local && st.ActivityID != "" {
+		b.errorf(f.vals["activityId"], join(path, "activityId"), CodeValue, "a local activity has no activity id of its own: activityId is not allowed")
 	}
 	if st.Local && st.TaskQueue != "" {
 		b.errorf(f.vals["taskQueue"], join(path, "taskQueue"), CodeValue, "a local activity runs on the workflow's worker: taskQueue is not allowed")

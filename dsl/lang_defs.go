@@ -541,6 +541,7 @@ var defs = []*Def{
 			{Name: "local", Doc: "Run as a local activity, in the workflow's own worker, without a task queue round trip.", Default: "false", Example: "`local: true`", Schema: map[string]any{
 				"type": "boolean",
 			}},
+			{Name: "activityId", Ref: "template", Doc: "Activity id of the step's activity; may be a template. With it, `dslrun activity complete` and other clients find the activity by workflow id and activity id. It must differ from the id of every other activity of the run that is still pending. Not allowed on a local activity.", Default: "Temporal's, the activity's sequence number in the run", Example: "`activityId: approval-${ input.requestId }`"},
 			{Name: "taskQueue", Ref: "activityTaskQueue"},
 			{Name: "startToCloseTimeout", Ref: "startToCloseTimeout"},
 			{Name: "scheduleToCloseTimeout", Ref: "scheduleToCloseTimeout"},
@@ -560,7 +561,8 @@ var defs = []*Def{
 					},
 					"then": map[string]any{
 						"properties": map[string]any{
-							"taskQueue": false,
+							"taskQueue":  false,
+							"activityId": false,
 						},
 					},
 				},

@@ -236,6 +236,8 @@ type ActivityStep struct {
 	// With is the single argument passed to the activity.
 	With  Value `json:"with,omitempty"`
 	Local bool  `json:"local,omitempty"`
+	// ActivityID is the activity id; a template. Empty: Temporal's.
+	ActivityID string `json:"activityId,omitempty"`
 	ActivityOptions
 }
 

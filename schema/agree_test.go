@@ -95,6 +95,7 @@ steps:
     with:
       orderId: ${ input.orderId }
     local: false
+    activityId: charge-${ input.orderId }
     taskQueue: payments
     startToCloseTimeout: 30s
     scheduleToCloseTimeout: 5m
@@ -341,7 +342,7 @@ var minimalSteps = map[dsl.Kind]string{
 // the schema against it, and TestForeignStepKeys checks it against the
 // parser.
 var stepKeys = map[dsl.Kind][]string{
-	dsl.KindActivity: {"with", "local", "taskQueue", "startToCloseTimeout", "scheduleToCloseTimeout",
+	dsl.KindActivity: {"with", "local", "activityId", "taskQueue", "startToCloseTimeout", "scheduleToCloseTimeout",
 		"scheduleToStartTimeout", "heartbeatTimeout", "retry"},
 	dsl.KindIf:      {"then", "else"},
 	dsl.KindSwitch:  {"default"},

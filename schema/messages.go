@@ -376,6 +376,8 @@ func (m *mapper) excluded(frames []frame) string {
 		return "startDelay cannot be combined with cron"
 	case "taskQueue":
 		return "a local activity runs on the workflow's worker: taskQueue is not allowed"
+	case "activityId":
+		return "a local activity has no activity id of its own: activityId is not allowed"
 	}
 	return fmt.Sprintf("key %q is not allowed here", at.seg)
 }

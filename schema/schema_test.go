@@ -207,6 +207,7 @@ func TestConventions(t *testing.T) {
 	}
 	sort.Strings(falses)
 	wantFalses := []string{
+		"/definitions/activityStep/dependencies/local/then/properties/activityId",
 		"/definitions/activityStep/dependencies/local/then/properties/taskQueue",
 		"/definitions/workflowOptions/dependencies/cron/properties/startDelay",
 	}
