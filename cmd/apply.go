@@ -3,8 +3,6 @@ package dslruncmd
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,13 +13,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/dslrun/dslrun/dsl"
 	"github.com/dslrun/dslrun/dsl/validate"
 	"github.com/dslrun/dslrun/internal/expression"
 	"github.com/dslrun/dslrun/interpreter"
 	"github.com/spf13/cobra"
-	"github.com/xeipuuv/gojsonschema"
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
@@ -114,32 +109,12 @@ func runApply(ctx context.Context, o *applyOptions) error {
 	if err != nil {
 		return usageErrorf("--input: %v", err)
 	}
-	if input == nil && w.Input["type"] == "object" {
-		// No --input for a definition that takes an object: start with {}
-		// so that defaults and optional fields work as the schema says.
-		input = map[string]any{}
-	}
-	if err := checkInput(w, input); err != nil {
+	start, err := interpreter.NewStart(w, r.Canonical, r.Hash, input, interpreter.StartOptions{ID: o.ID, TaskQueue: o.TaskQueue})
+	if err != nil {
 		return &exitError{code: ExitFailure, err: err}
 	}
 	if err := o.Message.prepare(w, o.Stdin); err != nil {
 		return err
-	}
-	canonical, err := dsl.Normalize(w)
-	if err != nil {
-		return err
-	}
-	taskQueue := canonical.Options.TaskQueue
-	if o.TaskQueue != "" {
-		taskQueue = o.TaskQueue
-	}
-	id, err := workflowID(o.ID, w, input)
-	if err != nil {
-		return &exitError{code: ExitFailure, err: err}
-	}
-	startOpts, err := startOptions(canonical.Options, id, taskQueue)
-	if err != nil {
-		return &exitError{code: ExitFailure, err: err}
 	}
 
 	s, err := open(ctx, o.Options, o.Connect)
@@ -151,7 +126,7 @@ func runApply(ctx context.Context, o *applyOptions) error {
 		return usageErrorf("--detach needs a Temporal server that outlives this command: set --address or TEMPORAL_ADDRESS (for example to a 'dslrun dev' server)")
 	}
 	if s.Embedded || o.Worker {
-		wk := worker.New(s.Client, taskQueue, worker.Options{})
+		wk := worker.New(s.Client, start.Options.TaskQueue, worker.Options{})
 		interpreter.Register(wk, interpreter.Options{Definitions: staticDefinitions{w.Name: r.Canonical}})
 		o.Registry.Attach(wk)
 		if err := wk.Start(); err != nil {
@@ -160,8 +135,7 @@ func runApply(ctx context.Context, o *applyOptions) error {
 		defer wk.Stop()
 	}
 
-	env := interpreter.Envelope{Definition: r.Canonical, Hash: r.Hash}
-	run, err := o.Message.start(ctx, o, s.Client, startOpts, w.Name, input, env)
+	run, err := o.Message.start(ctx, o, s.Client, start)
 	if err != nil {
 		return err
 	}
@@ -402,149 +376,6 @@ func readInput(arg string, stdin io.Reader) (any, error) {
 		return nil, errors.New("not valid JSON: more than one value")
 	}
 	return expression.Normalize(v)
-}
-
-// checkInput checks the input against the definition's input schema before
-// anything starts.
-func checkInput(w *dsl.Workflow, input any) error {
-	if w.Input == nil {
-		return nil
-	}
-	schemaJSON, err := json.Marshal(w.Input)
-	if err != nil {
-		return err
-	}
-	res, err := gojsonschema.Validate(gojsonschema.NewBytesLoader(schemaJSON), gojsonschema.NewGoLoader(input))
-	if err != nil {
-		return fmt.Errorf("check input: %w", err)
-	}
-	if res.Valid() {
-		return nil
-	}
-	var lines []string
-	for _, e := range res.Errors() {
-		field := strings.TrimPrefix(e.Field(), "(root)")
-		field = strings.TrimPrefix(field, ".")
-		if field == "" {
-			field = "input"
-		} else {
-			field = "input." + field
-		}
-		lines = append(lines, fmt.Sprintf("  %s: %s", field, strings.ToLower(e.Description()[:1])+e.Description()[1:]))
-	}
-	return fmt.Errorf("input does not match the input schema of %s; nothing was started:\n%s", w.Name, strings.Join(lines, "\n"))
-}
-
-// workflowID picks the run's workflow id: the flag, else the definition's
-// options.id evaluated over the input, else <name>-<random>.
-func workflowID(flag string, w *dsl.Workflow, input any) (string, error) {
-	if flag != "" {
-		return flag, nil
-	}
-	if w.Options != nil && w.Options.ID != "" {
-		t, err := expression.Parse(w.Options.ID)
-		if err != nil {
-			return "", fmt.Errorf("options.id: %v", err)
-		}
-		v, err := t.Eval(map[string]any{"input": input})
-		if err != nil {
-			return "", fmt.Errorf("options.id: %v", err)
-		}
-		id := fmt.Sprint(v)
-		if strings.TrimSpace(id) == "" {
-			return "", errors.New("options.id evaluated to an empty id")
-		}
-		return id, nil
-	}
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	return w.Name + "-" + hex.EncodeToString(b[:]), nil
-}
-
-// startOptions maps the definition's options onto the SDK's.
-func startOptions(o *dsl.WorkflowOptions, id, taskQueue string) (client.StartWorkflowOptions, error) {
-	so := client.StartWorkflowOptions{
-		ID:                       id,
-		TaskQueue:                taskQueue,
-		WorkflowExecutionTimeout: time.Duration(o.ExecutionTimeout),
-		WorkflowRunTimeout:       time.Duration(o.RunTimeout),
-		WorkflowTaskTimeout:      time.Duration(o.TaskTimeout),
-		CronSchedule:             o.Cron,
-		StartDelay:               time.Duration(o.StartDelay),
-		Memo:                     o.Memo,
-		RetryPolicy:              retryPolicy(o.Retry),
-	}
-	switch o.IDReusePolicy {
-	case "allowDuplicate":
-		so.WorkflowIDReusePolicy = enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
-	case "allowDuplicateFailedOnly":
-		so.WorkflowIDReusePolicy = enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY
-	case "rejectDuplicate":
-		so.WorkflowIDReusePolicy = enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE
-	case "terminateIfRunning":
-		so.WorkflowIDReusePolicy = enumspb.WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING
-	}
-	switch o.IDConflictPolicy {
-	case "fail":
-		so.WorkflowIDConflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL
-	case "useExisting":
-		so.WorkflowIDConflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING
-	case "terminateExisting":
-		so.WorkflowIDConflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING
-	}
-	if len(o.SearchAttributes) > 0 {
-		sa, err := searchAttributes(o.SearchAttributes)
-		if err != nil {
-			return so, err
-		}
-		so.TypedSearchAttributes = sa
-	}
-	return so, nil
-}
-
-func retryPolicy(r *dsl.RetryPolicy) *temporal.RetryPolicy {
-	if r == nil {
-		return nil
-	}
-	return &temporal.RetryPolicy{
-		InitialInterval:        time.Duration(r.InitialInterval),
-		BackoffCoefficient:     r.BackoffCoefficient,
-		MaximumInterval:        time.Duration(r.MaximumInterval),
-		MaximumAttempts:        int32(r.MaximumAttempts),
-		NonRetryableErrorTypes: r.NonRetryableErrorTypes,
-	}
-}
-
-// searchAttributes types the definition's search attributes by their Go
-// values: strings are keywords, integers ints, numbers doubles, booleans
-// bools, lists of strings keyword lists.
-func searchAttributes(m map[string]any) (temporal.SearchAttributes, error) {
-	var updates []temporal.SearchAttributeUpdate
-	for _, k := range dsl.SortedKeys(m) {
-		switch v := m[k].(type) {
-		case string:
-			updates = append(updates, temporal.NewSearchAttributeKeyKeyword(k).ValueSet(v))
-		case int:
-			updates = append(updates, temporal.NewSearchAttributeKeyInt64(k).ValueSet(int64(v)))
-		case float64:
-			updates = append(updates, temporal.NewSearchAttributeKeyFloat64(k).ValueSet(v))
-		case bool:
-			updates = append(updates, temporal.NewSearchAttributeKeyBool(k).ValueSet(v))
-		case []any:
-			var ss []string
-			for _, e := range v {
-				s, ok := e.(string)
-				if !ok {
-					return temporal.SearchAttributes{}, fmt.Errorf("options.searchAttributes.%s: lists must hold strings", k)
-				}
-				ss = append(ss, s)
-			}
-			updates = append(updates, temporal.NewSearchAttributeKeyKeywordList(k).ValueSet(ss))
-		default:
-			return temporal.SearchAttributes{}, fmt.Errorf("options.searchAttributes.%s: unsupported value %v", k, v)
-		}
-	}
-	return temporal.NewSearchAttributes(updates...), nil
 }
 
 // staticDefinitions serves canonical definitions from memory by name.

@@ -83,31 +83,32 @@ func checkDeclared(kind, name, workflow string, declared []string) error {
 
 // start starts the run: plainly, with a signal, or with an update, whose
 // outcome it reports on stderr (text) or keeps for the JSON result.
-func (m *startMessage) start(ctx context.Context, o *applyOptions, c client.Client, so client.StartWorkflowOptions, name string, input any, env interpreter.Envelope) (client.WorkflowRun, error) {
+func (m *startMessage) start(ctx context.Context, o *applyOptions, c client.Client, st *interpreter.Start) (client.WorkflowRun, error) {
 	switch {
 	case m.Signal != "":
-		run, err := c.SignalWithStartWorkflow(ctx, so.ID, m.Signal, m.arg, so, name, input, env)
+		run, err := c.SignalWithStartWorkflow(ctx, st.Options.ID, m.Signal, m.arg, st.Options, st.WorkflowType, st.Args...)
 		if err != nil {
 			return nil, &exitError{code: ExitFailure, err: fmt.Errorf("signal-with-start: %w", err)}
 		}
 		return run, nil
 	case m.Update != "":
-		return m.updateWithStart(ctx, o, c, so, name, input, env)
+		return m.updateWithStart(ctx, o, c, st)
 	}
-	run, err := c.ExecuteWorkflow(ctx, so, name, input, env)
+	run, err := c.ExecuteWorkflow(ctx, st.Options, st.WorkflowType, st.Args...)
 	if err != nil {
 		return nil, &exitError{code: ExitFailure, err: fmt.Errorf("start workflow: %w", err)}
 	}
 	return run, nil
 }
 
-func (m *startMessage) updateWithStart(ctx context.Context, o *applyOptions, c client.Client, so client.StartWorkflowOptions, name string, input any, env interpreter.Envelope) (client.WorkflowRun, error) {
+func (m *startMessage) updateWithStart(ctx context.Context, o *applyOptions, c client.Client, st *interpreter.Start) (client.WorkflowRun, error) {
+	so := st.Options
 	if so.WorkflowIDConflictPolicy == enumspb.WORKFLOW_ID_CONFLICT_POLICY_UNSPECIFIED {
 		// Temporal needs a conflict policy for update-with-start; updating
 		// the run that already holds the id is what the pattern is for.
 		so.WorkflowIDConflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING
 	}
-	op := c.NewWithStartWorkflowOperation(so, name, input, env)
+	op := c.NewWithStartWorkflowOperation(so, st.WorkflowType, st.Args...)
 	out := &updateOutcome{UpdateID: uuid.NewString(), Update: m.Update}
 	h, err := c.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: op,

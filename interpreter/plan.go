@@ -290,7 +290,7 @@ func (c *compiler) step(path string, s *dsl.Step, vars []string) *node {
 			with:  c.value(path+".with", a.With, vars),
 			local: a.Local,
 			opts:  a.ActivityOptions,
-			retry: retryPolicy(a.Retry),
+			retry: RetryPolicy(a.Retry),
 		}
 	case dsl.KindSet:
 		n.set = c.assigns(kp, s.Set, vars)
@@ -382,7 +382,7 @@ func (c *compiler) step(path string, s *dsl.Step, vars []string) *node {
 			workflow: c.value(kp+".workflow", ch.Workflow, vars),
 			with:     c.value(kp+".with", ch.With, vars),
 			spec:     ch,
-			retry:    retryPolicy(ch.Retry),
+			retry:    RetryPolicy(ch.Retry),
 		}
 		if len(ch.Definition) > 0 {
 			cn.envelope = &Envelope{Definition: ch.Definition, Hash: dsl.Hash(ch.Definition)}
@@ -463,8 +463,12 @@ func (c *compiler) step(path string, s *dsl.Step, vars []string) *node {
 	return n
 }
 
-// retryPolicy converts a DSL retry policy; nil means Temporal's default.
-func retryPolicy(r *dsl.RetryPolicy) *temporal.RetryPolicy {
+// RetryPolicy converts a DSL retry policy into Temporal's; nil means
+// Temporal's default. It is the one conversion for activities and child
+// workflows (in the plan) and for the run itself (NewStart): a maximumAttempts
+// beyond int32 is clamped rather than wrapped, and the list of non-retryable
+// types is copied, so the result never aliases the definition.
+func RetryPolicy(r *dsl.RetryPolicy) *temporal.RetryPolicy {
 	if r == nil {
 		return nil
 	}

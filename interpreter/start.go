@@ -1,0 +1,258 @@
+package interpreter
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/xeipuuv/gojsonschema"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/dslrun/dslrun/dsl"
+	"github.com/dslrun/dslrun/internal/expression"
+	"github.com/dslrun/dslrun/internal/jsonschema"
+)
+
+// StartOptions are a starter's choices for a run that NewStart prepares;
+// the zero value takes everything from the definition.
+type StartOptions struct {
+	// ID is the workflow id. Empty: the definition's options.id evaluated
+	// over the input, else "<name>-<8 random hex digits>".
+	ID string
+	// TaskQueue is the task queue of the run. Empty: the definition's
+	// options.taskQueue, else dsl.DefaultTaskQueue.
+	TaskQueue string
+}
+
+// Start is a run of a definition, ready for any client to start:
+//
+//	c.ExecuteWorkflow(ctx, s.Options, s.WorkflowType, s.Args...)
+//
+// and the same three values for SignalWithStartWorkflow and
+// NewWithStartWorkflowOperation.
+type Start struct {
+	// Options are the definition's options (id, task queue, timeouts,
+	// retry, cron, start delay, memo, search attributes, id policies) in
+	// the SDK's terms.
+	Options client.StartWorkflowOptions
+	// WorkflowType is the definition's name: the run is served by the
+	// interpreter's dynamic workflow and reads well in the Temporal UI.
+	WorkflowType string
+	// Args are the run's arguments: the input, then the Envelope when the
+	// definition is sent with the run.
+	Args []any
+}
+
+// NewStart prepares the start of a run of w, a valid definition, with
+// input, a JSON-like value (nil for none).
+//
+// It does on the client what the run would otherwise fail on, so that
+// nothing is started that cannot run: the input is checked against the
+// definition's input schema (with the compiler the interpreter uses; nil
+// input for an object schema is taken as {}, as the run takes it), and the
+// workflow id template is evaluated over the input.
+//
+// canonical and hash are the definition's canonical form and its hash
+// (dsl.Canonical, dsl.Hash; validate.Result.Canonicalize fills both): they
+// travel with the run in an Envelope, so no worker needs to know the
+// definition. An empty hash is computed from canonical. A nil canonical
+// sends no envelope: the workers then load the definition by its name.
+func NewStart(w *dsl.Workflow, canonical []byte, hash string, input any, o StartOptions) (*Start, error) {
+	if w == nil {
+		return nil, errors.New("no definition")
+	}
+	if input == nil && w.Input["type"] == "object" {
+		input = map[string]any{}
+	}
+	if err := checkStartInput(w, input); err != nil {
+		return nil, err
+	}
+	norm, err := dsl.Normalize(w)
+	if err != nil {
+		return nil, err
+	}
+	id := o.ID
+	if id == "" {
+		if id, err = workflowID(norm, input); err != nil {
+			return nil, err
+		}
+	}
+	taskQueue := o.TaskQueue
+	if taskQueue == "" {
+		taskQueue = norm.Options.TaskQueue
+	}
+	so, err := startWorkflowOptions(norm.Options, id, taskQueue)
+	if err != nil {
+		return nil, err
+	}
+	s := &Start{Options: so, WorkflowType: w.Name, Args: []any{input}}
+	if canonical != nil {
+		if hash == "" {
+			hash = dsl.Hash(canonical)
+		}
+		s.Args = append(s.Args, Envelope{Definition: canonical, Hash: hash})
+	}
+	return s, nil
+}
+
+// checkStartInput checks input against the definition's input schema and
+// lists every violation, sorted (the validator's order follows map order).
+func checkStartInput(w *dsl.Workflow, input any) error {
+	if w.Input == nil {
+		return nil
+	}
+	sch, err := jsonschema.Compile(w.Input)
+	if err != nil {
+		return fmt.Errorf("input schema: %w", err)
+	}
+	res, err := sch.Validate(gojsonschema.NewGoLoader(input))
+	if err != nil {
+		return fmt.Errorf("check input: %w", err)
+	}
+	if res.Valid() {
+		return nil
+	}
+	lines := make([]string, 0, len(res.Errors()))
+	for _, e := range res.Errors() {
+		field := strings.TrimPrefix(strings.TrimPrefix(e.Field(), "(root)"), ".")
+		if field == "" {
+			field = "input"
+		} else {
+			field = "input." + field
+		}
+		d := e.Description()
+		if d != "" {
+			d = strings.ToLower(d[:1]) + d[1:]
+		}
+		lines = append(lines, fmt.Sprintf("  %s: %s", field, d))
+	}
+	slices.Sort(lines)
+	return fmt.Errorf("input does not match the input schema of %s; nothing was started:\n%s", w.Name, strings.Join(lines, "\n"))
+}
+
+// workflowID evaluates the definition's options.id over the input, or
+// makes "<name>-<random>".
+func workflowID(w *dsl.Workflow, input any) (string, error) {
+	if w.Options.ID != "" {
+		t, err := expression.Parse(w.Options.ID)
+		if err != nil {
+			return "", fmt.Errorf("options.id: %v", err)
+		}
+		v, err := t.Eval(map[string]any{"input": input})
+		if err != nil {
+			return "", fmt.Errorf("options.id: %v", err)
+		}
+		id := fmt.Sprint(v)
+		if strings.TrimSpace(id) == "" {
+			return "", errors.New("options.id evaluated to an empty id")
+		}
+		return id, nil
+	}
+	var b [4]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	return w.Name + "-" + hex.EncodeToString(b[:]), nil
+}
+
+// reusePolicy and conflictPolicy name the SDK's id policies as the DSL
+// spells them.
+func reusePolicy(name string) (enumspb.WorkflowIdReusePolicy, bool) {
+	switch name {
+	case "allowDuplicate":
+		return enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE, true
+	case "allowDuplicateFailedOnly":
+		return enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY, true
+	case "rejectDuplicate":
+		return enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE, true
+	case "terminateIfRunning":
+		return enumspb.WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING, true
+	}
+	return enumspb.WORKFLOW_ID_REUSE_POLICY_UNSPECIFIED, false
+}
+
+func conflictPolicy(name string) (enumspb.WorkflowIdConflictPolicy, bool) {
+	switch name {
+	case "fail":
+		return enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL, true
+	case "useExisting":
+		return enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING, true
+	case "terminateExisting":
+		return enumspb.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING, true
+	}
+	return enumspb.WORKFLOW_ID_CONFLICT_POLICY_UNSPECIFIED, false
+}
+
+// startWorkflowOptions maps the definition's options (after defaults) onto
+// the SDK's.
+func startWorkflowOptions(o *dsl.WorkflowOptions, id, taskQueue string) (client.StartWorkflowOptions, error) {
+	so := client.StartWorkflowOptions{
+		ID:                       id,
+		TaskQueue:                taskQueue,
+		WorkflowExecutionTimeout: time.Duration(o.ExecutionTimeout),
+		WorkflowRunTimeout:       time.Duration(o.RunTimeout),
+		WorkflowTaskTimeout:      time.Duration(o.TaskTimeout),
+		CronSchedule:             o.Cron,
+		StartDelay:               time.Duration(o.StartDelay),
+		Memo:                     o.Memo,
+		RetryPolicy:              RetryPolicy(o.Retry),
+	}
+	if o.IDReusePolicy != "" {
+		p, ok := reusePolicy(o.IDReusePolicy)
+		if !ok {
+			return so, fmt.Errorf("options.idReusePolicy: unknown policy %q", o.IDReusePolicy)
+		}
+		so.WorkflowIDReusePolicy = p
+	}
+	if o.IDConflictPolicy != "" {
+		p, ok := conflictPolicy(o.IDConflictPolicy)
+		if !ok {
+			return so, fmt.Errorf("options.idConflictPolicy: unknown policy %q", o.IDConflictPolicy)
+		}
+		so.WorkflowIDConflictPolicy = p
+	}
+	if len(o.SearchAttributes) > 0 {
+		sa, err := searchAttributes(o.SearchAttributes)
+		if err != nil {
+			return so, err
+		}
+		so.TypedSearchAttributes = sa
+	}
+	return so, nil
+}
+
+// searchAttributes types the definition's search attributes by their Go
+// values: strings are keywords, integers ints, numbers doubles, booleans
+// bools, lists of strings keyword lists.
+func searchAttributes(m map[string]any) (temporal.SearchAttributes, error) {
+	var updates []temporal.SearchAttributeUpdate
+	for _, k := range dsl.SortedKeys(m) {
+		switch v := m[k].(type) {
+		case string:
+			updates = append(updates, temporal.NewSearchAttributeKeyKeyword(k).ValueSet(v))
+		case int:
+			updates = append(updates, temporal.NewSearchAttributeKeyInt64(k).ValueSet(int64(v)))
+		case float64:
+			updates = append(updates, temporal.NewSearchAttributeKeyFloat64(k).ValueSet(v))
+		case bool:
+			updates = append(updates, temporal.NewSearchAttributeKeyBool(k).ValueSet(v))
+		case []any:
+			ss := make([]string, 0, len(v))
+			for _, e := range v {
+				s, ok := e.(string)
+				if !ok {
+					return temporal.SearchAttributes{}, fmt.Errorf("options.searchAttributes.%s: lists must hold strings", k)
+				}
+				ss = append(ss, s)
+			}
+			updates = append(updates, temporal.NewSearchAttributeKeyKeywordList(k).ValueSet(ss))
+		default:
+			return temporal.SearchAttributes{}, fmt.Errorf("options.searchAttributes.%s: unsupported value %v", k, v)
+		}
+	}
+	return temporal.NewSearchAttributes(updates...), nil
+}

@@ -1,0 +1,247 @@
+package interpreter_test
+
+import (
+	"math"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/dslrun/dslrun/dsl"
+	"github.com/dslrun/dslrun/dsl/validate"
+	"github.com/dslrun/dslrun/interpreter"
+)
+
+// startDefinition validates src and returns it with its canonical form and
+// hash, as apply has them.
+func startDefinition(t *testing.T, src string) (*dsl.Workflow, []byte, string) {
+	t.Helper()
+	r := validate.Source("start.yaml", []byte(src), nil)
+	if !r.Valid() {
+		t.Fatalf("invalid test definition:\n%v", r.Diagnostics)
+	}
+	if err := r.Canonicalize(); err != nil {
+		t.Fatal(err)
+	}
+	return r.Workflow, r.Canonical, r.Hash
+}
+
+const startSteps = `
+steps:
+  - set: {x: 1}
+`
+
+func TestNewStart(t *testing.T) {
+	tests := []struct {
+		name  string
+		src   string
+		input any
+		opts  interpreter.StartOptions
+		// noEnvelope passes a nil canonical form.
+		noEnvelope bool
+		check      func(t *testing.T, s *interpreter.Start)
+	}{{
+		name: "defaults",
+		src:  "dsl: v1\nname: plain\n" + startSteps,
+		check: func(t *testing.T, s *interpreter.Start) {
+			if s.WorkflowType != "plain" {
+				t.Errorf("workflow type %q, want %q", s.WorkflowType, "plain")
+			}
+			if !regexp.MustCompile(`^plain-[0-9a-f]{8}$`).MatchString(s.Options.ID) {
+				t.Errorf("id %q, want plain-<8 hex digits>", s.Options.ID)
+			}
+			if s.Options.TaskQueue != dsl.DefaultTaskQueue {
+				t.Errorf("task queue %q, want %q", s.Options.TaskQueue, dsl.DefaultTaskQueue)
+			}
+			if s.Options.RetryPolicy != nil {
+				t.Errorf("retry policy %+v, want nil (Temporal's default)", s.Options.RetryPolicy)
+			}
+			if len(s.Args) != 2 || s.Args[0] != nil {
+				t.Errorf("args %v, want [nil, envelope]", s.Args)
+			}
+		},
+	}, {
+		name:  "id template over the input",
+		src:   "dsl: v1\nname: order\ninput: {type: object}\noptions:\n  id: order-${ input.id }\n  taskQueue: orders\n" + startSteps,
+		input: map[string]any{"id": 7},
+		check: func(t *testing.T, s *interpreter.Start) {
+			if s.Options.ID != "order-7" || s.Options.TaskQueue != "orders" {
+				t.Errorf("id %q on %q, want order-7 on orders", s.Options.ID, s.Options.TaskQueue)
+			}
+		},
+	}, {
+		name:  "the starter's id and task queue win",
+		src:   "dsl: v1\nname: order\ninput: {type: object}\noptions:\n  id: order-${ input.id }\n  taskQueue: orders\n" + startSteps,
+		input: map[string]any{"id": 7},
+		opts:  interpreter.StartOptions{ID: "mine", TaskQueue: "q"},
+		check: func(t *testing.T, s *interpreter.Start) {
+			if s.Options.ID != "mine" || s.Options.TaskQueue != "q" {
+				t.Errorf("id %q on %q, want mine on q", s.Options.ID, s.Options.TaskQueue)
+			}
+		},
+	}, {
+		name: "no input for an object schema starts with {}",
+		src:  "dsl: v1\nname: obj\ninput:\n  type: object\n  properties:\n    n: {type: integer}\n" + startSteps,
+		check: func(t *testing.T, s *interpreter.Start) {
+			in, ok := s.Args[0].(map[string]any)
+			if !ok || len(in) != 0 {
+				t.Errorf("input %#v, want an empty map", s.Args[0])
+			}
+		},
+	}, {
+		name: "options in the SDK's terms",
+		src: `dsl: v1
+name: opts
+options:
+  executionTimeout: 1h
+  runTimeout: 30m
+  taskTimeout: 10s
+  startDelay: 5s
+  memo: {team: ops}
+  idReusePolicy: rejectDuplicate
+  idConflictPolicy: useExisting
+  searchAttributes: {CustomKeywordField: a, CustomIntField: 3}
+  retry:
+    initialInterval: 2s
+    backoffCoefficient: 3
+    maximumInterval: 1m
+    maximumAttempts: 5
+    nonRetryableErrorTypes: [Fatal]
+` + startSteps,
+		check: func(t *testing.T, s *interpreter.Start) {
+			o := s.Options
+			if o.WorkflowExecutionTimeout != time.Hour || o.WorkflowRunTimeout != 30*time.Minute ||
+				o.WorkflowTaskTimeout != 10*time.Second || o.StartDelay != 5*time.Second {
+				t.Errorf("timeouts %v %v %v, start delay %v", o.WorkflowExecutionTimeout, o.WorkflowRunTimeout, o.WorkflowTaskTimeout, o.StartDelay)
+			}
+			if o.Memo["team"] != "ops" {
+				t.Errorf("memo %v", o.Memo)
+			}
+			if o.WorkflowIDReusePolicy != enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE ||
+				o.WorkflowIDConflictPolicy != enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING {
+				t.Errorf("id policies %v, %v", o.WorkflowIDReusePolicy, o.WorkflowIDConflictPolicy)
+			}
+			if n := o.TypedSearchAttributes.Size(); n != 2 {
+				t.Errorf("%d search attributes, want 2", n)
+			}
+			if v, ok := o.TypedSearchAttributes.GetKeyword(temporal.NewSearchAttributeKeyKeyword("CustomKeywordField")); !ok || v != "a" {
+				t.Errorf("CustomKeywordField %q, %v; want a", v, ok)
+			}
+			if v, ok := o.TypedSearchAttributes.GetInt64(temporal.NewSearchAttributeKeyInt64("CustomIntField")); !ok || v != 3 {
+				t.Errorf("CustomIntField %d, %v; want 3", v, ok)
+			}
+			want := temporal.RetryPolicy{InitialInterval: 2 * time.Second, BackoffCoefficient: 3, MaximumInterval: time.Minute, MaximumAttempts: 5, NonRetryableErrorTypes: []string{"Fatal"}}
+			if r := o.RetryPolicy; r == nil || r.InitialInterval != want.InitialInterval || r.BackoffCoefficient != want.BackoffCoefficient ||
+				r.MaximumInterval != want.MaximumInterval || r.MaximumAttempts != want.MaximumAttempts ||
+				len(r.NonRetryableErrorTypes) != 1 || r.NonRetryableErrorTypes[0] != "Fatal" {
+				t.Errorf("retry policy %+v, want %+v", r, want)
+			}
+		},
+	}, {
+		name:       "no canonical form: no envelope, the workers load the definition by name",
+		src:        "dsl: v1\nname: byname\noptions: {cron: \"0 * * * *\"}\n" + startSteps,
+		input:      "x",
+		noEnvelope: true,
+		check: func(t *testing.T, s *interpreter.Start) {
+			if len(s.Args) != 1 || s.Args[0] != "x" {
+				t.Errorf("args %v, want [x]", s.Args)
+			}
+			if s.Options.CronSchedule != "0 * * * *" {
+				t.Errorf("cron %q", s.Options.CronSchedule)
+			}
+		},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w, canonical, hash := startDefinition(t, tt.src)
+			if tt.noEnvelope {
+				canonical, hash = nil, ""
+			}
+			s, err := interpreter.NewStart(w, canonical, hash, tt.input, tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.noEnvelope {
+				env, ok := s.Args[len(s.Args)-1].(interpreter.Envelope)
+				if !ok || string(env.Definition) != string(canonical) || env.Hash != hash {
+					t.Errorf("last argument %#v, want the envelope of the canonical definition", s.Args[len(s.Args)-1])
+				}
+			}
+			tt.check(t, s)
+		})
+	}
+}
+
+func TestNewStartComputesAMissingHash(t *testing.T) {
+	w, canonical, hash := startDefinition(t, "dsl: v1\nname: h\n"+startSteps)
+	s, err := interpreter.NewStart(w, canonical, "", nil, interpreter.StartOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if env := s.Args[1].(interpreter.Envelope); env.Hash != hash {
+		t.Errorf("hash %q, want %q", env.Hash, hash)
+	}
+}
+
+func TestNewStartErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		src   string
+		input any
+		want  string
+	}{{
+		name:  "input against the schema, every violation sorted",
+		src:   "dsl: v1\nname: greet\ninput:\n  type: object\n  required: [name]\n  properties:\n    name: {type: string}\n    age: {type: integer}\n" + startSteps,
+		input: map[string]any{"age": "old"},
+		want: "input does not match the input schema of greet; nothing was started:\n" +
+			"  input.age: invalid type. Expected: integer, given: string\n" +
+			"  input: name is required",
+	}, {
+		name:  "id template that fails",
+		src:   "dsl: v1\nname: order\ninput: {type: object}\noptions:\n  id: ${ input.id.x }\n" + startSteps,
+		input: map[string]any{},
+		want:  "options.id: ", // a prefix: the rest is expr's own message
+	}, {
+		name:  "id template that is empty",
+		src:   "dsl: v1\nname: order\ninput: {type: object}\noptions:\n  id: ${ input.id ?? '' }\n" + startSteps,
+		input: map[string]any{},
+		want:  "options.id evaluated to an empty id",
+	}, {
+		name:  "search attribute list of numbers",
+		src:   "dsl: v1\nname: sa\noptions:\n  searchAttributes: {Tags: [1, 2]}\n" + startSteps,
+		input: nil,
+		want:  "options.searchAttributes.Tags: lists must hold strings",
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w, canonical, hash := startDefinition(t, tt.src)
+			s, err := interpreter.NewStart(w, canonical, hash, tt.input, interpreter.StartOptions{})
+			if err == nil {
+				t.Fatalf("no error; start %+v", s)
+			}
+			if got := err.Error(); got != tt.want && !(strings.HasSuffix(tt.want, ": ") && strings.HasPrefix(got, tt.want)) {
+				t.Errorf("error\n got %q\nwant %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestRetryPolicy pins the one conversion of a retry policy, shared by the
+// plan (activities, children) and by NewStart (the run).
+func TestRetryPolicy(t *testing.T) {
+	if got := interpreter.RetryPolicy(nil); got != nil {
+		t.Errorf("RetryPolicy(nil) = %+v, want nil", got)
+	}
+	in := &dsl.RetryPolicy{MaximumAttempts: math.MaxInt32 + 10, NonRetryableErrorTypes: []string{"A"}}
+	got := interpreter.RetryPolicy(in)
+	if got.MaximumAttempts != math.MaxInt32 {
+		t.Errorf("MaximumAttempts %d, want clamped to %d", got.MaximumAttempts, math.MaxInt32)
+	}
+	in.NonRetryableErrorTypes[0] = "changed"
+	if got.NonRetryableErrorTypes[0] != "A" {
+		t.Errorf("NonRetryableErrorTypes aliases the definition: %v", got.NonRetryableErrorTypes)
+	}
+}
