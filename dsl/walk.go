@@ -1,12 +1,5 @@
 package dsl
 
-import (
-	"strconv"
-	"strings"
-
-	"gopkg.in/yaml.v3"
-)
-
 // Walk calls fn for every step of w in definition order, with the step's
 // path as diagnostics print it (steps[2].parallel[1][0]); handler steps
 // follow, under signals.<name>.do and updates.<name>.do. It stops early
@@ -83,61 +76,6 @@ func (s *Step) childLists(p string) []stepList {
 			add(join(index(join(p, "catch"), i), "do"), c.Do)
 		}
 		add(join(p, "finally"), s.Try.Finally)
-	}
-	return out
-}
-
-// Lookup returns the node at a diagnostic path (steps[2].with.amount) in
-// the tree that Decode returned, or nil when there is none.
-func Lookup(root *yaml.Node, path string) *yaml.Node {
-	n := root
-	for _, seg := range splitPath(path) {
-		if n == nil {
-			return nil
-		}
-		if i, err := strconv.Atoi(seg); err == nil && n.Kind == yaml.SequenceNode {
-			if i < 0 || i >= len(n.Content) {
-				return nil
-			}
-			n = n.Content[i]
-			continue
-		}
-		if n.Kind != yaml.MappingNode {
-			return nil
-		}
-		var next *yaml.Node
-		for j := 0; j+1 < len(n.Content); j += 2 {
-			if n.Content[j].Value == seg {
-				next = n.Content[j+1]
-				break
-			}
-		}
-		n = next
-	}
-	return n
-}
-
-// splitPath splits steps[2].with.amount into steps, 2, with, amount.
-func splitPath(path string) []string {
-	var out []string
-	for _, part := range strings.Split(path, ".") {
-		for part != "" {
-			i := strings.IndexByte(part, '[')
-			if i < 0 {
-				out = append(out, part)
-				break
-			}
-			if i > 0 {
-				out = append(out, part[:i])
-			}
-			j := strings.IndexByte(part[i:], ']')
-			if j < 0 {
-				out = append(out, part[i:])
-				break
-			}
-			out = append(out, part[i+1:i+j])
-			part = part[i+j+1:]
-		}
 	}
 	return out
 }

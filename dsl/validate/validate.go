@@ -93,7 +93,7 @@ func (rs *resolver) bundleChildren(filename string, root *yaml.Node, w *dsl.Work
 		}
 		fp := path + ".child.file"
 		pos := dsl.Pos{File: filename}
-		if n := dsl.Lookup(root, fp); n != nil {
+		if n := dsl.Path(fp).Node(root); n != nil {
 			pos.Line, pos.Col = n.Line, n.Column
 		}
 		fail := func(format string, args ...any) {
@@ -257,7 +257,7 @@ func checkActivityInputs(filename string, root *yaml.Node, w *dsl.Workflow, reg 
 			// The innermost node that exists: InputError paths name existing
 			// values, but be safe and fall back to the step.
 			for p := full; p != ""; p = parentPath(p) {
-				if n := dsl.Lookup(root, p); n != nil {
+				if n := dsl.Path(p).Node(root); n != nil {
 					pos.Line, pos.Col = n.Line, n.Column
 					break
 				}
