@@ -89,6 +89,7 @@ type node struct {
 type activityNode struct {
 	name  value
 	with  value
+	id    value // nil: Temporal's activity id
 	local bool
 	opts  dsl.ActivityOptions
 	retry *temporal.RetryPolicy
@@ -176,6 +177,14 @@ func (c *compiler) optValue(path string, v dsl.Value, vars []string) value {
 		return nil
 	}
 	return c.value(path, v, vars)
+}
+
+// optString is s as a value, nil when empty: an absent optional string.
+func optString(s string) dsl.Value {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 func (c *compiler) assigns(path string, m map[string]dsl.Value, vars []string) []assign {
@@ -288,6 +297,7 @@ func (c *compiler) step(path string, s *dsl.Step, vars []string) *node {
 		n.activity = &activityNode{
 			name:  c.value(kp, a.Name, vars),
 			with:  c.value(path+".with", a.With, vars),
+			id:    c.optValue(path+".activityId", optString(a.ActivityID), vars),
 			local: a.Local,
 			opts:  a.ActivityOptions,
 			retry: RetryPolicy(a.Retry),

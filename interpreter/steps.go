@@ -125,6 +125,16 @@ func (r *runner) activity(ctx workflow.Context, e *env, n *node) (any, error) {
 		return nil, exprFailure(n.path, "with", err)
 	}
 	o := a.opts
+	var activityID string
+	if a.id != nil {
+		iv, err := e.eval(a.id)
+		if err != nil {
+			return nil, exprFailure(n.path, "activityId", err)
+		}
+		if activityID, ok = iv.(string); !ok || strings.TrimSpace(activityID) == "" {
+			return nil, exprFailure(n.path, "activityId", fmt.Errorf("the activity id must be a non-empty string, got %s %q", typeName(iv), text(iv)))
+		}
+	}
 	var fut workflow.Future
 	if a.local {
 		lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
@@ -142,6 +152,7 @@ func (r *runner) activity(ctx workflow.Context, e *env, n *node) (any, error) {
 		fut = workflow.ExecuteLocalActivity(lctx, name, json.RawMessage(raw))
 	} else {
 		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+			ActivityID:             activityID,
 			TaskQueue:              o.TaskQueue,
 			ScheduleToCloseTimeout: time.Duration(o.ScheduleToCloseTimeout),
 			ScheduleToStartTimeout: time.Duration(o.ScheduleToStartTimeout),
