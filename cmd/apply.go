@@ -87,6 +87,7 @@ or terminated.
 	o.Connect.Flags.Register(fs)
 	o.Connect.Server.register(fs)
 	o.Message.register(fs)
+	addPluginsFlag(cmd, opts)
 	return cmd
 }
 

@@ -102,6 +102,7 @@ leaves the task queue to other workers ('dslrun worker').
 	fs.DurationVar(&o.Grace, "grace-period", devGracePeriod, "on shutdown, how long running activities may take to finish before they are cancelled")
 	fs.StringVar(&o.LogFile, "log-file", "", "write server and worker logs to this file (default: server logs discarded, worker logs on standard error)")
 	fs.StringVar(&o.LogLevel, "log-level", "warn", "level of logs: debug, info, warn or error")
+	addPluginsFlag(cmd, opts)
 	return cmd
 }
 

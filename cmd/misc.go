@@ -93,10 +93,11 @@ in any language.
 					Name    string          `json:"name"`
 					Summary string          `json:"summary"`
 					Input   json.RawMessage `json:"input,omitempty"`
+					Source  string          `json:"source,omitempty"`
 				}
 				items := []item{}
 				for _, s := range specs {
-					items = append(items, item{s.Name, s.Summary, s.Input})
+					items = append(items, item{s.Name, s.Summary, s.Input, s.Source})
 				}
 				enc := json.NewEncoder(opts.Stdout)
 				enc.SetIndent("", "  ")
@@ -104,11 +105,16 @@ in any language.
 			}
 			tw := tabwriter.NewWriter(opts.Stdout, 0, 4, 2, ' ', 0)
 			for _, s := range specs {
-				fmt.Fprintf(tw, "%s\t%s\n", s.Name, s.Summary)
+				if s.Source != "" {
+					fmt.Fprintf(tw, "%s\t%s\t(%s)\n", s.Name, s.Summary, s.Source)
+				} else {
+					fmt.Fprintf(tw, "%s\t%s\n", s.Name, s.Summary)
+				}
 			}
 			return tw.Flush()
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	addPluginsFlag(cmd, opts)
 	return cmd
 }

@@ -48,6 +48,7 @@ not, and 2 on usage errors.
 		},
 	}
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "text", "output format: text, json or github (workflow-command annotations)")
+	addPluginsFlag(cmd, opts)
 	return cmd
 }
 

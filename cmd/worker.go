@@ -79,6 +79,7 @@ signal exits at once.
 	fs.DurationVar(&o.Grace, "grace-period", defaultGracePeriod, "on shutdown, how long running activities may take to finish before they are cancelled")
 	registerLogFlags(fs, &o.LogFile, &o.LogLevel)
 	o.Connect.Flags.Register(fs)
+	addPluginsFlag(cmd, opts)
 	return cmd
 }
 
