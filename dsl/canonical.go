@@ -69,10 +69,11 @@ func Normalize(w *Workflow) (*Workflow, error) {
 	}
 	defaults := c.Activity
 	c.Activity = nil
-	walkSteps(c, func(s *Step) {
+	Walk(c, func(_ string, s *Step) bool {
 		if s.Activity != nil {
 			applyActivityDefaults(&s.Activity.ActivityOptions, defaults, s.Activity.Local)
 		}
+		return true
 	})
 	var unresolved []string
 	Walk(w, func(path string, s *Step) bool {
@@ -189,34 +190,4 @@ func numbers(x any) any {
 		}
 	}
 	return x
-}
-
-// walkSteps calls fn for every step of w, in definition order, handlers
-// included.
-func walkSteps(w *Workflow, fn func(*Step)) {
-	var walk func([]*Step)
-	walk = func(steps []*Step) {
-		for _, s := range steps {
-			fn(s)
-			for _, sub := range s.Children() {
-				walk(sub)
-			}
-		}
-	}
-	walk(w.Steps)
-	for _, k := range sortedKeys(w.Signals) {
-		walk(w.Signals[k].Do)
-	}
-	for _, k := range sortedKeys(w.Updates) {
-		walk(w.Updates[k].Do)
-	}
-}
-
-// Children returns the step lists nested in s, in definition order.
-func (s *Step) Children() [][]*Step {
-	var out [][]*Step
-	for _, l := range s.childLists("") {
-		out = append(out, l.steps)
-	}
-	return out
 }
