@@ -476,11 +476,17 @@ func startDslrun(t *testing.T, env []string, args ...string) *proc {
 	if err != nil {
 		t.Fatalf("dslrun is not on PATH (testscript.Main installs it): %v", err)
 	}
+	return startProc(t, bin, env, args...)
+}
+
+// startProc starts the program bin as startDslrun starts dslrun.
+func startProc(t *testing.T, bin string, env []string, args ...string) *proc {
+	t.Helper()
 	p := &proc{cmd: exec.Command(bin, args...), done: make(chan struct{})}
 	p.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
 	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.errOut
 	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("start dslrun: %v", err)
+		t.Fatalf("start %s: %v", filepath.Base(bin), err)
 	}
 	go func() {
 		_ = p.cmd.Wait()

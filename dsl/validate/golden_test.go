@@ -141,7 +141,10 @@ func onlyActivityInput(ds dsl.Diagnostics) bool {
 	return true
 }
 
-// TestExamplesValid checks that every file in examples/ is valid.
+// TestExamplesValid checks that every file in examples/ is valid with the
+// built-in activities. The subfolders are not read: examples/custom-binary
+// uses activities of its own and is validated and run with its own binary
+// by cmd/custombinary_test.go.
 func TestExamplesValid(t *testing.T) {
 	files, err := filepath.Glob("../../examples/*.yaml")
 	if err != nil {
