@@ -69,11 +69,18 @@ type runDescription struct {
 }
 
 type pendingActivity struct {
-	ActivityID  string `json:"activityId"`
-	Type        string `json:"type"`
-	State       string `json:"state"`
-	Attempt     int32  `json:"attempt"`
-	LastFailure string `json:"lastFailure,omitempty"`
+	ActivityID string `json:"activityId"`
+	Type       string `json:"type"`
+	// Step is the id (or path) of the step that scheduled the activity.
+	Step    string `json:"step,omitempty"`
+	State   string `json:"state"`
+	Attempt int32  `json:"attempt"`
+	// MaximumAttempts is 0 when unlimited.
+	MaximumAttempts   int32           `json:"maximumAttempts,omitempty"`
+	LastHeartbeatTime string          `json:"lastHeartbeatTime,omitempty"`
+	HeartbeatDetails  json.RawMessage `json:"heartbeatDetails,omitempty"`
+	LastFailure       string          `json:"lastFailure,omitempty"`
+	NextAttemptTime   string          `json:"nextAttemptTime,omitempty"`
 }
 
 type pendingChild struct {
@@ -129,13 +136,22 @@ func runDescribe(ctx context.Context, o *opsOptions) error {
 		PendingActivities: []pendingActivity{},
 		PendingChildren:   []pendingChild{},
 	}
+	var steps map[string]string
+	if len(resp.GetPendingActivities()) > 0 {
+		steps = activitySteps(ctx, s.Client, d.WorkflowID, d.RunID)
+	}
 	for _, a := range resp.GetPendingActivities() {
 		d.PendingActivities = append(d.PendingActivities, pendingActivity{
-			ActivityID:  a.GetActivityId(),
-			Type:        a.GetActivityType().GetName(),
-			State:       strings.ToLower(a.GetState().String()),
-			Attempt:     a.GetAttempt(),
-			LastFailure: a.GetLastFailure().GetMessage(),
+			ActivityID:        a.GetActivityId(),
+			Type:              a.GetActivityType().GetName(),
+			Step:              steps[a.GetActivityId()],
+			State:             strings.ToLower(a.GetState().String()),
+			Attempt:           a.GetAttempt(),
+			MaximumAttempts:   a.GetMaximumAttempts(),
+			LastHeartbeatTime: timeOf(a.GetLastHeartbeatTime()),
+			HeartbeatDetails:  payloadsJSON(a.GetHeartbeatDetails()),
+			LastFailure:       a.GetLastFailure().GetMessage(),
+			NextAttemptTime:   timeOf(a.GetNextAttemptScheduleTime()),
 		})
 	}
 	for _, c := range resp.GetPendingChildren() {
@@ -170,10 +186,7 @@ func runDescribe(ctx context.Context, o *opsOptions) error {
 	if len(d.PendingActivities) > 0 {
 		fmt.Fprintln(o.Stdout, "pending activities")
 		for _, a := range d.PendingActivities {
-			fmt.Fprintf(o.Stdout, "  %s (id %s, %s, attempt %d)\n", a.Type, a.ActivityID, a.State, a.Attempt)
-			if a.LastFailure != "" {
-				fmt.Fprintf(o.Stdout, "    last failure: %s\n", a.LastFailure)
-			}
+			printPendingActivity(o.Stdout, a)
 		}
 	}
 	if len(d.PendingChildren) > 0 {

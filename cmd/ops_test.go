@@ -171,6 +171,10 @@ func drivenExamples() map[string]driven {
 		"approval": {`{"timeout": "10m"}`, func(t *testing.T, conn []string, id string) {
 			mustRun(t, dslruncmd.ExitOK, append([]string{"signal", id, "approve", "--input", `{"by": "ops"}`}, conn...)...)
 		}},
+		"async-approval": {`{"order": "A-42", "amount": 120}`, func(t *testing.T, conn []string, id string) {
+			a := waitPending(t, conn, id, "external.wait")
+			mustRun(t, dslruncmd.ExitOK, append([]string{"activity", "complete", "-w", id, "--activity-id", a.ActivityID, "--result", `{"approved": true, "by": "ops"}`}, conn...)...)
+		}},
 	}
 }
 

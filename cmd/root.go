@@ -140,6 +140,7 @@ Check a definition, then run it on an embedded Temporal server:
 		newApplyCmd(opts, nil),
 		newWorkerCmd(opts, nil), newDevCmd(opts, nil),
 		newSignalCmd(opts, nil), newQueryCmd(opts, nil), newUpdateCmd(opts, nil), newCancelCmd(opts, nil), newTerminateCmd(opts, nil), newDescribeCmd(opts, nil), newResultCmd(opts, nil), newHistoryCmd(opts, nil), newListCmd(opts, nil),
+		newActivityCmd(opts, nil),
 	)
 	return root
 }
