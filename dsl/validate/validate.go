@@ -71,6 +71,7 @@ func (rs *resolver) source(filename string, src []byte) *Result {
 	}
 	if !ds.HasErrors() && rs.reg != nil {
 		ds = append(ds, checkActivityInputs(filename, root, w, rs.reg)...)
+		ds = append(ds, checkActivityNames(filename, root, w, rs.reg)...)
 	}
 	if !ds.HasErrors() {
 		ds = append(ds, rs.bundleChildren(filename, root, w)...)

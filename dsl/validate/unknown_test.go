@@ -1,0 +1,78 @@
+package validate_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/txtar"
+
+	"github.com/dslrun/dslrun/dsl"
+	"github.com/dslrun/dslrun/dsl/validate"
+)
+
+// TestWarningsGolden runs every definition in testdata/warnings through the
+// full pipeline: each is valid, and its diagnostics, all warnings, are
+// the archive's want section, text exact (-update rewrites them).
+func TestWarningsGolden(t *testing.T) {
+	files, err := filepath.Glob("testdata/warnings/*.txtar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatal("no warning cases")
+	}
+	reg := registry(t)
+	for _, file := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
+			ar, err := txtar.ParseFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var src, want []byte
+			for _, f := range ar.Files {
+				switch f.Name {
+				case "in.yaml":
+					src = f.Data
+				case "want":
+					want = f.Data
+				}
+			}
+			r := validate.Source("in.yaml", src, reg)
+			if !r.Valid() {
+				t.Fatalf("definition with warnings only is invalid:\n%v", r.Diagnostics)
+			}
+			for _, d := range r.Diagnostics {
+				if d.Severity != dsl.SeverityWarning || d.Code != validate.CodeUnknownActivity {
+					t.Errorf("%v: severity %v, code %q; want warning, %q", d, d.Severity, d.Code, validate.CodeUnknownActivity)
+				}
+			}
+			got := []byte(r.Diagnostics.Error() + "\n")
+			if *update {
+				for i := range ar.Files {
+					if ar.Files[i].Name == "want" {
+						ar.Files[i].Data = got
+					}
+				}
+				if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("diagnostics differ\n--- got\n%s--- want\n%s", got, want)
+			}
+		})
+	}
+}
+
+// TestNoRegistryNoWarning: without a registry nothing is known, so nothing
+// is reported about names.
+func TestNoRegistryNoWarning(t *testing.T) {
+	r := validate.Source("in.yaml", []byte("dsl: v1\nname: x\nsteps:\n  - activity: echoo\n"), nil)
+	if len(r.Diagnostics) != 0 {
+		t.Errorf("diagnostics without a registry: %v", r.Diagnostics)
+	}
+}
