@@ -385,14 +385,17 @@ func TestStop(t *testing.T) {
 		name     string
 		trap     string
 		manifest string
-		cancel   bool   // cancel the activity once the plugin has started
-		errType  string // "" for a cancellation
-		termFile bool   // the plugin's SIGTERM trap must have run
+		cancel   bool          // cancel the activity once the plugin has started
+		deadline time.Duration // the activity's own timeout
+		timedOut bool          // the activity must time out
+		errType  string        // "" for a cancellation
+		termFile bool          // the plugin's SIGTERM trap must have run
 	}{
 		{name: "cancel delivers SIGTERM", cancel: true, termFile: true,
 			trap: `trap 'echo term > "$OUT/terminated"; exit 143' TERM`},
 		{name: "cancel, SIGTERM ignored, SIGKILL after the grace period", cancel: true,
 			trap: `trap '' TERM`, manifest: "gracePeriod: 200ms\n"},
+		{name: "the activity times out", deadline: 2 * time.Second, timedOut: true},
 		{name: "startToCloseTimeout", errType: ErrorTypeTimeout,
 			manifest: "startToCloseTimeout: 2s\n"},
 		{name: "heartbeatTimeout", errType: ErrorTypeHeartbeatTimeout,
@@ -406,6 +409,10 @@ func TestStop(t *testing.T) {
 			p := testPlugin(t, childScript(tt.trap), "env: [PATH, OUT]\n"+tt.manifest)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
+			if tt.deadline > 0 {
+				ctx, cancel = context.WithTimeout(ctx, tt.deadline)
+				defer cancel()
+			}
 			if tt.cancel {
 				go func() {
 					waitFor(filepath.Join(out, "started")) // cancels after the bound at the latest
@@ -415,7 +422,12 @@ func TestStop(t *testing.T) {
 			_, err := execute(t, p, 1, runOpts{ctx: ctx})
 			var ae *temporal.ApplicationError
 			var ce *temporal.CanceledError
+			var te *temporal.TimeoutError
 			switch {
+			case tt.timedOut:
+				if !errors.As(err, &te) {
+					t.Errorf("error %v, want a timeout", err)
+				}
 			case tt.errType == "" && !errors.As(err, &ce) && (err == nil || !strings.HasSuffix(err.Error(), context.Canceled.Error())):
 				// Cancelling the worker's background context, as this test
 				// does, is reported as a failure "context canceled"; a
