@@ -1,14 +1,22 @@
 package dslruncmd_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
+
 	"github.com/dslrun/dslrun/activities"
 	dslruncmd "github.com/dslrun/dslrun/cmd"
+	"github.com/dslrun/dslrun/interpreter"
 )
 
 // TestActivityUsageErrors checks that dslrun activity refuses flags that
@@ -225,4 +233,89 @@ func wantJSON(t *testing.T, got, want string) {
 	if string(gb) != string(wb) {
 		t.Errorf("got %s, want %s", gb, wb)
 	}
+}
+
+// TestApplyShowsRetries: apply's progress reports an activity's failed
+// attempts as they happen (they are not in the history), with the step,
+// the failure and the time to the next attempt. The second attempt waits
+// until apply has printed the first one's failure.
+func TestApplyShowsRetries(t *testing.T) {
+	addr := sharedServer(t)
+	const queue = "q-retries"
+	release := make(chan struct{})
+	reg := activities.NewRegistry()
+	err := reg.Register(activities.Spec{Name: "flaky"}, func(ctx context.Context, _ any) (string, error) {
+		if activity.GetInfo(ctx).Attempt == 1 {
+			return "", temporal.NewApplicationError("card declined", "Declined")
+		}
+		select {
+		case <-release:
+			return "charged", nil
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := dial(t, addr)
+	w := worker.New(c, queue, worker.Options{})
+	interpreter.Register(w, interpreter.Options{})
+	reg.Attach(w)
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+
+	dir := writeFiles(t, map[string]string{"flaky.yaml": `dsl: v1
+name: flaky
+steps:
+  - id: charge
+    activity: flaky
+    startToCloseTimeout: 2m
+    retry: {initialInterval: 10ms, maximumAttempts: 2}
+output: ${ steps.charge.result }
+`})
+	stderr := &watchWriter{want: "  charge: attempt 1 failed: card declined, ", seen: release}
+	var stdout bytes.Buffer
+	code := dslruncmd.Run(dslruncmd.Options{
+		Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: stderr, Registry: reg,
+		Args:      []string{"apply", filepath.Join(dir, "flaky.yaml"), "--address", addr, "--task-queue", queue, "--id", "apply-retries"},
+		LookupEnv: func(string) (string, bool) { return "", false },
+	})
+	out := stderr.String()
+	if code != dslruncmd.ExitOK || strings.TrimSpace(stdout.String()) != `"charged"` {
+		t.Fatalf("apply exited %d with %q\n%s", code, stdout.String(), out)
+	}
+	for _, want := range []string{"  > charge activity flaky\n", "  charge: attempt 1 failed: card declined, ", "  ok charge activity flaky ("} {
+		if !strings.Contains(out, want) {
+			t.Errorf("apply's progress lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// watchWriter collects what is written and closes seen once it holds want.
+type watchWriter struct {
+	mu   sync.Mutex
+	b    strings.Builder
+	want string
+	seen chan struct{}
+	done bool
+}
+
+func (w *watchWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.b.Write(p)
+	if !w.done && strings.Contains(w.b.String(), w.want) {
+		w.done = true
+		close(w.seen)
+	}
+	return len(p), nil
+}
+
+func (w *watchWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
 }

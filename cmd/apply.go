@@ -162,7 +162,7 @@ func waitRun(ctx context.Context, o *Options, c client.Client, run client.Workfl
 	if !quiet && output == "text" {
 		go func() {
 			defer close(progressDone)
-			watchProgress(progressCtx, c, run.GetID(), run.GetRunID(), o.Stderr)
+			watchProgressAndRetries(progressCtx, c, run.GetID(), run.GetRunID(), o.Stderr)
 		}()
 	} else {
 		close(progressDone)
