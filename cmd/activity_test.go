@@ -210,8 +210,10 @@ steps:
 	if code != dslruncmd.ExitFailure {
 		t.Fatalf("apply exited %d, want 1\n%s%s", code, stdout, stderr)
 	}
-	t.Logf("apply:\n%s%s", stdout, stderr)
-	for _, want := range []string{activities.UnknownActivityType, `activity "echoo" is not registered on task queue "` + queue + `" (did you mean "echo"?)`} {
+	for _, want := range []string{
+		`typo.yaml:5:15: steps[0].activity: warning: activity "echoo" is not registered (did you mean "echo"?)`,
+		activities.UnknownActivityType, `activity "echoo" is not registered on task queue "` + queue + `" (did you mean "echo"?)`,
+	} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("apply's stderr lacks %q:\n%s", want, stderr)
 		}

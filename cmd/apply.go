@@ -96,10 +96,10 @@ func runApply(ctx context.Context, o *applyOptions) error {
 		ctx = context.Background()
 	}
 	r := validate.File(o.File, o.Registry)
+	for _, d := range r.Diagnostics { // errors, or warnings only
+		fmt.Fprintln(o.Stderr, d.String())
+	}
 	if !r.Valid() {
-		for _, d := range r.Diagnostics {
-			fmt.Fprintln(o.Stderr, d.String())
-		}
 		return &exitError{code: ExitFailure, err: fmt.Errorf("%s is invalid: nothing was started", o.File)}
 	}
 	if err := r.Canonicalize(); err != nil {
