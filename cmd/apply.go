@@ -110,7 +110,7 @@ func runApply(ctx context.Context, o *applyOptions) error {
 	if err != nil {
 		return usageErrorf("--input: %v", err)
 	}
-	start, err := interpreter.NewStart(w, r.Canonical, r.Hash, input, interpreter.StartOptions{ID: o.ID, TaskQueue: o.TaskQueue})
+	start, err := interpreter.NewStart(r.Definition, input, interpreter.StartOptions{ID: o.ID, TaskQueue: o.TaskQueue})
 	if err != nil {
 		return &exitError{code: ExitFailure, err: err}
 	}
@@ -128,7 +128,7 @@ func runApply(ctx context.Context, o *applyOptions) error {
 	}
 	if s.Embedded || o.Worker {
 		wk := worker.New(s.Client, start.Options.TaskQueue, worker.Options{})
-		interpreter.Register(wk, interpreter.Options{Definitions: staticDefinitions{w.Name: r.Canonical}})
+		interpreter.Register(wk, interpreter.Options{Definitions: staticDefinitions{w.Name: r.Definition.Canonical}})
 		o.Registry.Attach(wk)
 		if err := wk.Start(); err != nil {
 			return &exitError{code: ExitFailure, err: fmt.Errorf("start worker: %w", err)}

@@ -120,7 +120,10 @@ func writeValidateJSON(w io.Writer, results []*validate.Result, valid bool) {
 	}{Valid: valid, Files: []jsonFile{}}
 	for _, r := range results {
 		_ = r.Canonicalize() // for the hash; cannot fail on a valid definition
-		jf := jsonFile{File: r.File, Valid: r.Valid(), Hash: r.Hash, Diagnostics: []jsonDiagnostic{}}
+		jf := jsonFile{File: r.File, Valid: r.Valid(), Diagnostics: []jsonDiagnostic{}}
+		if r.Definition != nil {
+			jf.Hash = r.Definition.Hash
+		}
 		if r.Workflow != nil {
 			jf.Name = r.Workflow.Name
 		}

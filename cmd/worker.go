@@ -169,14 +169,10 @@ func loadDefinitions(o *Options, dirs []string) (*servedDefinitions, error) {
 		if err := r.Canonicalize(); err != nil {
 			return nil, &exitError{code: ExitFailure, err: err}
 		}
-		canonical, err := dsl.Normalize(r.Workflow)
-		if err != nil {
-			return nil, &exitError{code: ExitFailure, err: fmt.Errorf("%s: %w", f, err)}
-		}
-		d.byName[name] = r.Canonical
+		d.byName[name] = r.Definition.Canonical
 		d.names = append(d.names, name)
 		d.files[name] = f
-		d.queues[name] = canonical.Options.TaskQueue
+		d.queues[name] = r.Definition.Workflow.Options.TaskQueue
 	}
 	for _, line := range dups {
 		fmt.Fprintln(o.Stderr, line)

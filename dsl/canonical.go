@@ -23,12 +23,21 @@ const (
 	DefaultStartToCloseTimeout = Duration(time.Minute)
 )
 
-// Canonical returns the canonical form of w: defaults applied (workflow
-// activity options merged into each activity step, default timeouts),
-// encoded as JSON with sorted keys and no positions. The same definition
+// Definition is a valid definition made ready to run, once: the
+// normalised model (see Normalize), the canonical form that every run of
+// it records and executes, and that form's hash.
+type Definition struct {
+	Workflow  *Workflow
+	Canonical []byte
+	Hash      string
+}
+
+// Prepare normalises w and encodes its canonical form: defaults applied
+// (workflow activity options merged into each activity step, default
+// timeouts), JSON with sorted keys and no positions. The same definition
 // always yields the same bytes, whatever its formatting, comments or key
 // order. w itself is not changed.
-func Canonical(w *Workflow) ([]byte, error) {
+func Prepare(w *Workflow) (*Definition, error) {
 	c, err := Normalize(w)
 	if err != nil {
 		return nil, err
@@ -39,7 +48,17 @@ func Canonical(w *Workflow) ([]byte, error) {
 	if err := enc.Encode(c); err != nil {
 		return nil, err
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	canonical := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	return &Definition{Workflow: c, Canonical: canonical, Hash: Hash(canonical)}, nil
+}
+
+// Canonical returns the canonical form of w, as Prepare encodes it.
+func Canonical(w *Workflow) ([]byte, error) {
+	d, err := Prepare(w)
+	if err != nil {
+		return nil, err
+	}
+	return d.Canonical, nil
 }
 
 // Hash returns the hex SHA-256 of a canonical definition.

@@ -28,6 +28,9 @@ type StartOptions struct {
 	// TaskQueue is the task queue of the run. Empty: the definition's
 	// options.taskQueue, else dsl.DefaultTaskQueue.
 	TaskQueue string
+	// ByName sends no Envelope: the workers then load the definition by
+	// its name (Options.Definitions), as for a start by any other client.
+	ByName bool
 }
 
 // Start is a run of a definition, ready for any client to start:
@@ -58,25 +61,21 @@ type Start struct {
 // input for an object schema is taken as {}, as the run takes it), and the
 // workflow id template is evaluated over the input.
 //
-// canonical and hash are the definition's canonical form and its hash
-// (dsl.Canonical, dsl.Hash; validate.Result.Canonicalize fills both): they
-// travel with the run in an Envelope, so no worker needs to know the
-// definition. An empty hash is computed from canonical. A nil canonical
-// sends no envelope: the workers then load the definition by its name.
-func NewStart(w *dsl.Workflow, canonical []byte, hash string, input any, o StartOptions) (*Start, error) {
-	if w == nil {
+// d is the definition as dsl.Prepare made it (validate.Result.Canonicalize
+// fills it): its canonical form and hash travel with the run in an
+// Envelope, so no worker needs to know the definition, unless o.ByName.
+func NewStart(d *dsl.Definition, input any, o StartOptions) (*Start, error) {
+	if d == nil || d.Workflow == nil {
 		return nil, errors.New("no definition")
 	}
-	if input == nil && w.Input["type"] == "object" {
+	norm := d.Workflow
+	if input == nil && norm.Input["type"] == "object" {
 		input = map[string]any{}
 	}
-	if err := checkStartInput(w, input); err != nil {
+	if err := checkStartInput(norm, input); err != nil {
 		return nil, err
 	}
-	norm, err := dsl.Normalize(w)
-	if err != nil {
-		return nil, err
-	}
+	var err error
 	id := o.ID
 	if id == "" {
 		if id, err = workflowID(norm, input); err != nil {
@@ -91,12 +90,9 @@ func NewStart(w *dsl.Workflow, canonical []byte, hash string, input any, o Start
 	if err != nil {
 		return nil, err
 	}
-	s := &Start{Options: so, WorkflowType: w.Name, Args: []any{input}}
-	if canonical != nil {
-		if hash == "" {
-			hash = dsl.Hash(canonical)
-		}
-		s.Args = append(s.Args, Envelope{Definition: canonical, Hash: hash})
+	s := &Start{Options: so, WorkflowType: norm.Name, Args: []any{input}}
+	if !o.ByName {
+		s.Args = append(s.Args, Envelope{Definition: d.Canonical, Hash: d.Hash})
 	}
 	return s, nil
 }

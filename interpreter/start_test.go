@@ -15,9 +15,9 @@ import (
 	"github.com/dslrun/dslrun/interpreter"
 )
 
-// startDefinition validates src and returns it with its canonical form and
-// hash, as apply has them.
-func startDefinition(t *testing.T, src string) (*dsl.Workflow, []byte, string) {
+// startDefinition validates src and returns it ready to run, as apply has
+// it.
+func startDefinition(t *testing.T, src string) *dsl.Definition {
 	t.Helper()
 	r := validate.Source("start.yaml", []byte(src), nil)
 	if !r.Valid() {
@@ -26,7 +26,7 @@ func startDefinition(t *testing.T, src string) (*dsl.Workflow, []byte, string) {
 	if err := r.Canonicalize(); err != nil {
 		t.Fatal(err)
 	}
-	return r.Workflow, r.Canonical, r.Hash
+	return r.Definition
 }
 
 const startSteps = `
@@ -156,11 +156,12 @@ options:
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w, canonical, hash := startDefinition(t, tt.src)
+			d := startDefinition(t, tt.src)
+			canonical, hash := d.Canonical, d.Hash
 			if tt.noEnvelope {
-				canonical, hash = nil, ""
+				tt.opts.ByName = true
 			}
-			s, err := interpreter.NewStart(w, canonical, hash, tt.input, tt.opts)
+			s, err := interpreter.NewStart(d, tt.input, tt.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -175,14 +176,14 @@ options:
 	}
 }
 
-func TestNewStartComputesAMissingHash(t *testing.T) {
-	w, canonical, hash := startDefinition(t, "dsl: v1\nname: h\n"+startSteps)
-	s, err := interpreter.NewStart(w, canonical, "", nil, interpreter.StartOptions{})
+func TestNewStartSendsTheHashOfTheCanonicalForm(t *testing.T) {
+	d := startDefinition(t, "dsl: v1\nname: h\n"+startSteps)
+	s, err := interpreter.NewStart(d, nil, interpreter.StartOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if env := s.Args[1].(interpreter.Envelope); env.Hash != hash {
-		t.Errorf("hash %q, want %q", env.Hash, hash)
+	if env := s.Args[1].(interpreter.Envelope); env.Hash != dsl.Hash(d.Canonical) || string(env.Definition) != string(d.Canonical) {
+		t.Errorf("envelope %+v, want the canonical form and its hash", env)
 	}
 }
 
@@ -217,12 +218,11 @@ func TestNewStartErrors(t *testing.T) {
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w, canonical, hash := startDefinition(t, tt.src)
-			s, err := interpreter.NewStart(w, canonical, hash, tt.input, interpreter.StartOptions{})
+			s, err := interpreter.NewStart(startDefinition(t, tt.src), tt.input, interpreter.StartOptions{})
 			if err == nil {
 				t.Fatalf("no error; start %+v", s)
 			}
-			if got := err.Error(); got != tt.want && !(strings.HasSuffix(tt.want, ": ") && strings.HasPrefix(got, tt.want)) {
+			if got := err.Error(); got != tt.want && (!strings.HasSuffix(tt.want, ": ") || !strings.HasPrefix(got, tt.want)) {
 				t.Errorf("error\n got %q\nwant %q", err, tt.want)
 			}
 		})

@@ -14,5 +14,5 @@
 //		fmt.Fprintln(os.Stderr, r.Diagnostics)
 //	}
 //	if err := r.Canonicalize(); err != nil { ... }
-//	// r.Workflow, r.Canonical and r.Hash are what a run executes and records
+//	// r.Definition (normalised, canonical, hashed) is what a run executes and records
 package validate

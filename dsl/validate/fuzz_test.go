@@ -53,7 +53,7 @@ func FuzzValidate(f *testing.F) {
 		if err := r.Canonicalize(); err != nil {
 			t.Fatalf("canonical form: %v", err)
 		}
-		w, err := dsl.Unmarshal(r.Canonical)
+		w, err := dsl.Unmarshal(r.Definition.Canonical)
 		if err != nil {
 			t.Fatalf("canonical form does not decode: %v", err)
 		}
@@ -61,8 +61,8 @@ func FuzzValidate(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if string(again) != string(r.Canonical) {
-			t.Fatalf("canonical form is not stable:\n%s\n%s", r.Canonical, again)
+		if string(again) != string(r.Definition.Canonical) {
+			t.Fatalf("canonical form is not stable:\n%s\n%s", r.Definition.Canonical, again)
 		}
 	})
 }

@@ -163,7 +163,7 @@ func TestExamplesValid(t *testing.T) {
 			if err := r.Canonicalize(); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := dsl.Unmarshal(r.Canonical); err != nil {
+			if _, err := dsl.Unmarshal(r.Definition.Canonical); err != nil {
 				t.Fatal(err)
 			}
 		})

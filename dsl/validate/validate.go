@@ -20,8 +20,7 @@ import (
 type Result struct {
 	File        string          // the file name, as given
 	Workflow    *dsl.Workflow   // nil when Diagnostics has errors
-	Canonical   []byte          // canonical form, after Canonicalize
-	Hash        string          // hash of Canonical, after Canonicalize
+	Definition  *dsl.Definition // ready to run (normalised, canonical form, hash), after Canonicalize
 	Diagnostics dsl.Diagnostics // every finding, sorted; warnings alone leave the result valid
 }
 
@@ -130,7 +129,7 @@ func (rs *resolver) bundleChildren(filename string, root *yaml.Node, w *dsl.Work
 			fail("%v", err)
 			return true
 		}
-		c.Workflow, c.Definition = cr.Workflow.Name, cr.Canonical
+		c.Workflow, c.Definition = cr.Workflow.Name, cr.Definition.Canonical
 		return true
 	})
 	return ds
@@ -143,19 +142,20 @@ func absPath(p string) string {
 	return p
 }
 
-// Canonicalize fills r.Canonical and r.Hash from r.Workflow: the form that a
-// run records and executes. Validation alone does not need it, so Source
-// leaves it to the callers that run or print the definition. It does
-// nothing on an invalid result or when already done.
+// Canonicalize fills r.Definition from r.Workflow (dsl.Prepare): the form
+// that a run records and executes, made once for every start. Validation
+// alone does not need it, so Source leaves it to the callers that run or
+// print the definition. It does nothing on an invalid result or when
+// already done.
 func (r *Result) Canonicalize() error {
-	if r.Workflow == nil || r.Canonical != nil {
+	if r.Workflow == nil || r.Definition != nil {
 		return nil
 	}
-	c, err := dsl.Canonical(r.Workflow)
+	d, err := dsl.Prepare(r.Workflow)
 	if err != nil {
 		return fmt.Errorf("%s: %w", r.File, err)
 	}
-	r.Canonical, r.Hash = c, dsl.Hash(c)
+	r.Definition = d
 	return nil
 }
 
