@@ -146,12 +146,14 @@ func runApply(ctx context.Context, o *applyOptions) error {
 	if !o.Quiet && o.Output == "text" {
 		fmt.Fprintf(o.Stderr, "started %s (workflow id %s, run id %s)\n", w.Name, run.GetID(), run.GetRunID())
 	}
-	return waitRun(ctx, o.Options, s.Client, run, o.Output, o.Quiet)
+	return waitRun(ctx, o.Options, s.Client, run, o.Output, o.Quiet, o.File)
 }
 
 // waitRun waits for a run (following continue-as-new), printing progress,
-// then the result or the failure, and returns the exit status.
-func waitRun(ctx context.Context, o *Options, c client.Client, run client.WorkflowRun, output string, quiet bool) error {
+// then the result or the failure, and returns the exit status. file is the
+// definition file the run was applied from ("" when unknown): a failed
+// step is shown at its position there.
+func waitRun(ctx context.Context, o *Options, c client.Client, run client.WorkflowRun, output string, quiet bool, file string) error {
 	waitCtx, stopWait := context.WithCancel(ctx)
 	defer stopWait()
 	// The progress printer follows the history with long polls and ends by
@@ -207,7 +209,7 @@ func waitRun(ctx context.Context, o *Options, c client.Client, run client.Workfl
 	}
 	stopProgress()
 	<-progressDone
-	return reportResult(o, run, raw, err, output)
+	return reportResult(o, run, raw, err, output, file)
 }
 
 // runResult is the -o json form of a finished run.
@@ -224,9 +226,11 @@ type runResult struct {
 type jsonFailure struct {
 	Message string   `json:"message"`
 	Chain   []string `json:"chain"`
+	// At is file:line:col of the failed step in the applied file.
+	At string `json:"at,omitempty"`
 }
 
-func reportResult(o *Options, run client.WorkflowRun, raw json.RawMessage, err error, output string) error {
+func reportResult(o *Options, run client.WorkflowRun, raw json.RawMessage, err error, output, file string) error {
 	status, code := "completed", ExitOK
 	var canceled *temporal.CanceledError
 	var terminated *temporal.TerminatedError
@@ -245,6 +249,7 @@ func reportResult(o *Options, run client.WorkflowRun, raw json.RawMessage, err e
 		status, code = "failed", ExitFailure
 	}
 	chain := failureChain(err)
+	at := failedStepAt(file, err)
 	if output == "json" {
 		res := runResult{WorkflowID: run.GetID(), RunID: run.GetRunID(), Status: status}
 		if len(raw) > 0 && string(raw) != "null" {
@@ -252,7 +257,7 @@ func reportResult(o *Options, run client.WorkflowRun, raw json.RawMessage, err e
 		}
 		res.Update = startedUpdate(run)
 		if err != nil {
-			res.Error = &jsonFailure{Message: err.Error(), Chain: chain}
+			res.Error = &jsonFailure{Message: err.Error(), Chain: chain, At: at}
 		}
 		enc := json.NewEncoder(o.Stdout)
 		enc.SetIndent("", "  ")
@@ -265,6 +270,9 @@ func reportResult(o *Options, run client.WorkflowRun, raw json.RawMessage, err e
 	if err != nil {
 		fmt.Fprintf(o.Stderr, "%s %s\n", run.GetID(), status)
 		for i, line := range chain {
+			if i == stepLine(err) && at != "" {
+				line = at + ": " + line
+			}
 			fmt.Fprintf(o.Stderr, "%s%s\n", strings.Repeat("  ", i+1), line)
 		}
 		return silent(code)

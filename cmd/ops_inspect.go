@@ -235,7 +235,7 @@ func runResultCmd(ctx context.Context, o *opsOptions) error {
 	run := s.Client.GetWorkflow(ctx, o.WorkflowID, resp.GetWorkflowExecutionInfo().GetExecution().GetRunId())
 	var raw json.RawMessage
 	err = run.Get(ctx, &raw)
-	return reportResult(o.Options, run, raw, err, o.Output)
+	return reportResult(o.Options, run, raw, err, o.Output, "")
 }
 
 // historyOptions are the options of dslrun history.
