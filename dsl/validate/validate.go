@@ -179,9 +179,10 @@ func unwrapPathError(err error) error {
 }
 
 // Expand turns command-line arguments into definition files: a file is
-// taken as it is, a folder contributes its *.yaml and *.yml files, and a
-// folder ending in /... (or ./...) contributes them recursively. Files are
-// returned sorted and once each.
+// taken as it is, a folder contributes its *.yaml and *.yml files (but not
+// exec plugin manifests, *.plugin.yaml), and a folder ending in /... (or
+// ./...) contributes them recursively. Files are returned sorted and once
+// each.
 func Expand(args []string) ([]string, error) {
 	var out []string
 	for _, a := range args {
@@ -212,7 +213,7 @@ func Expand(args []string) ([]string, error) {
 				}
 				return nil
 			}
-			if ext := filepath.Ext(p); ext == ".yaml" || ext == ".yml" {
+			if ext := filepath.Ext(p); (ext == ".yaml" || ext == ".yml") && !isPluginManifest(p) {
 				out = append(out, p)
 				found++
 			}
@@ -227,6 +228,13 @@ func Expand(args []string) ([]string, error) {
 	}
 	slices.Sort(out)
 	return slices.Compact(out), nil
+}
+
+// isPluginManifest reports whether p names an exec plugin manifest
+// (package activities/exec), which sits beside definitions but is not one.
+func isPluginManifest(p string) bool {
+	base := filepath.Base(p)
+	return strings.HasSuffix(base, ".plugin.yaml") || strings.HasSuffix(base, ".plugin.yml")
 }
 
 // checkActivityInputs checks each literal with: of a registered activity

@@ -1,0 +1,36 @@
+package validate_test
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/dslrun/dslrun/dsl/validate"
+)
+
+func TestExpandSkipsPluginManifests(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"a.yaml", "b.yml", "tool.plugin.yaml", "sub/c.yaml", "sub/other.plugin.yml"} {
+		p := filepath.Join(dir, f)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("dsl: v1\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := validate.Expand([]string{dir + "/..."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{filepath.Join(dir, "a.yaml"), filepath.Join(dir, "b.yml"), filepath.Join(dir, "sub/c.yaml")}
+	if !slices.Equal(got, want) {
+		t.Errorf("Expand = %v, want %v", got, want)
+	}
+	// A manifest named on the command line is taken as given.
+	one := filepath.Join(dir, "tool.plugin.yaml")
+	if got, err := validate.Expand([]string{one}); err != nil || !slices.Equal(got, []string{one}) {
+		t.Errorf("Expand(%s) = %v, %v", one, got, err)
+	}
+}
