@@ -78,9 +78,6 @@ func (f *failure) Error() string {
 
 func (f *failure) Unwrap() error { return f.cause }
 
-// canceled reports whether the failure is a cancellation.
-func (f *failure) canceled() bool { return slices.Contains(f.types, CanceledType) }
-
 // matches reports whether a catch with these types handles f.
 func (f *failure) matches(types []string) bool {
 	if f.uncatchable {
@@ -272,12 +269,12 @@ func details(e *temporal.ApplicationError, ptr any) (err error) {
 
 // returnSignal is a return step ending the run with value. It travels up
 // the step tree like an error but is not a failure.
-type returnSignal struct{ value any }
+type returnSignal struct{ value any } //nolint:errname // a control signal carried as an error, not a failure
 
 func (*returnSignal) Error() string { return "return" }
 
 // continueSignal is a continue-as-new ending the run.
-type continueSignal struct {
+type continueSignal struct { //nolint:errname // a control signal carried as an error, not a failure
 	input any
 	carry *Carry
 }

@@ -49,10 +49,12 @@ func (p param) String() string {
 }
 
 func (p param) accepts(t reflect.Type) bool {
-	if t == nil || t.Kind() == reflect.Interface || p == pAny {
+	if t == nil || t.Kind() == reflect.Interface {
 		return true
 	}
 	switch p {
+	case pAny:
+		return true
 	case pString:
 		return t.Kind() == reflect.String
 	case pInt:
