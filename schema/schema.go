@@ -2,7 +2,6 @@ package schema
 
 import (
 	_ "embed"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -27,8 +26,8 @@ func JSON() []byte { return []byte(schemaText) }
 // mapper reads from the schema itself.
 type compiled struct {
 	schema *gojsonschema.Schema
-	// groups maps the first key of each "at least one of these keys" anyOf
-	// to the whole group, in schema order.
+	// groups maps the first key of each "at least one of these keys" group
+	// to the whole group, in the description's order.
 	groups map[string][]string
 	// kindKeys maps each step kind to the keys a step of that kind allows.
 	kindKeys map[string][]string
@@ -51,129 +50,83 @@ var load = sync.OnceValue(func() *compiled {
 		c.err = fmt.Errorf("compile the embedded schema: %w", c.err)
 		return c
 	}
-	var raw map[string]any
-	if err := json.Unmarshal([]byte(schemaText), &raw); err != nil {
-		c.err = fmt.Errorf("read the embedded schema: %w", err)
-		return c
-	}
-	c.groups = requiredGroups(raw)
-	c.kindKeys = kindKeys(raw)
-	c.durationKeys = durationKeys(raw)
+	l := dsl.Lang()
+	c.groups = requiredGroups(l)
+	c.kindKeys = kindKeys(l)
+	c.durationKeys = durationKeys(l)
 	return c
 })
 
-// requiredGroups finds every anyOf whose branches each require one key:
-// the schema's way of saying "needs at least one of these keys". Groups are
-// keyed by their first key: when no branch holds, gojsonschema reports the
-// first branch's error (all score alike), so that key names the group.
-func requiredGroups(v any) map[string][]string {
+// requiredGroups maps the first key of each "needs at least one of these
+// keys" group of the description (Def.AtLeastOne, and the step kinds, of
+// which a step needs one) to the whole group. When no key of a group is
+// there, gojsonschema reports the anyOf's first branch (all score alike),
+// so that key names the group.
+func requiredGroups(l *dsl.Language) map[string][]string {
 	groups := map[string][]string{}
-	var walk func(any)
-	walk = func(v any) {
-		switch v := v.(type) {
-		case map[string]any:
-			if branches, ok := v["anyOf"].([]any); ok {
-				var keys []string
-				for _, b := range branches {
-					bm, _ := b.(map[string]any)
-					req, _ := bm["required"].([]any)
-					if len(req) != 1 || len(bm) != 1+annotations(bm) {
-						keys = nil
-						break
-					}
-					k, _ := req[0].(string)
-					keys = append(keys, k)
-				}
-				if len(keys) > 0 {
-					groups[keys[0]] = keys
-				}
-			}
-			for _, e := range v {
-				walk(e)
-			}
-		case []any:
-			for _, e := range v {
-				walk(e)
-			}
+	for _, d := range l.Defs {
+		if len(d.AtLeastOne) > 0 {
+			groups[d.AtLeastOne[0]] = d.AtLeastOne
 		}
 	}
-	walk(v)
+	var kinds []string
+	for _, s := range l.Steps {
+		kinds = append(kinds, string(s.Kind))
+	}
+	if len(kinds) > 0 {
+		groups[kinds[0]] = kinds
+	}
 	return groups
 }
 
-// annotations counts the keywords of s that only annotate it for editors.
-func annotations(s map[string]any) int {
-	n := 0
-	for _, k := range []string{"errorMessage", "patternErrorMessage", "description", "$comment"} {
-		if _, ok := s[k]; ok {
-			n++
-		}
-	}
-	return n
-}
-
-// kindKeys reads, for each step kind, the keys its definition allows.
-func kindKeys(raw map[string]any) map[string][]string {
-	defs, _ := raw["definitions"].(map[string]any)
-	step, _ := defs["step"].(map[string]any)
-	deps, _ := step["dependencies"].(map[string]any)
+// kindKeys maps each step kind to the keys a step of that kind allows.
+func kindKeys(l *dsl.Language) map[string][]string {
 	out := map[string][]string{}
-	for kind, d := range deps {
-		ref, _ := d.(map[string]any)["$ref"].(string)
-		def, _ := defs[strings.TrimPrefix(ref, "#/definitions/")].(map[string]any)
-		props, _ := def["properties"].(map[string]any)
-		for k := range props {
-			out[kind] = append(out[kind], k)
-		}
-		slices.Sort(out[kind])
+	for _, s := range l.Steps {
+		keys := l.Def(s.Def).KeyNames()
+		slices.Sort(keys)
+		out[string(s.Kind)] = keys
 	}
 	return out
 }
 
-// durationKeys finds the properties whose schema is a duration: one that
-// leads, through $refs, to the duration definitions or to a duration
-// pattern.
-func durationKeys(raw map[string]any) map[string]bool {
-	defs, _ := raw["definitions"].(map[string]any)
-	isDuration := func(s map[string]any) bool {
+// durationKeys finds the keys whose value is a duration: a key whose Def,
+// through the Defs it refers to, is a duration type.
+func durationKeys(l *dsl.Language) map[string]bool {
+	isDuration := func(name string) bool {
 		for range 8 { // bounded: refs could loop
-			if pat, _ := s["pattern"].(string); pat == patDuration || pat == patDurationOrExpr {
+			switch name {
+			case "duration", "positiveDuration":
 				return true
 			}
-			ref, _ := s["$ref"].(string)
-			if ref == "#/definitions/positiveDuration" {
-				return true
-			}
-			next, ok := defs[strings.TrimPrefix(ref, "#/definitions/")].(map[string]any)
-			if !ok {
+			d := l.Def(name)
+			if d == nil {
 				return false
 			}
-			s = next
+			if pat, _ := d.Schema["pattern"].(string); pat == patDurationOrExpr {
+				return true
+			}
+			ref, _ := d.Schema["$ref"].(string)
+			if ref == "" {
+				return false
+			}
+			name = strings.TrimPrefix(ref, "#/definitions/")
 		}
 		return false
 	}
 	keys := map[string]bool{}
-	var walk func(any)
-	walk = func(v any) {
-		switch v := v.(type) {
-		case map[string]any:
-			if props, ok := v["properties"].(map[string]any); ok {
-				for k, p := range props {
-					if pm, ok := p.(map[string]any); ok && isDuration(pm) {
-						keys[k] = true
-					}
-				}
-			}
-			for _, e := range v {
-				walk(e)
-			}
-		case []any:
-			for _, e := range v {
-				walk(e)
+	add := func(d *dsl.Def) {
+		for _, k := range d.Keys {
+			pat, _ := k.Schema["pattern"].(string)
+			if (k.Ref != "" && isDuration(k.Ref)) || pat == patDuration || pat == patDurationOrExpr {
+				keys[k.Name] = true
 			}
 		}
 	}
-	walk(raw)
+	add(l.Root)
+	for _, d := range l.Defs {
+		add(d)
+	}
 	return keys
 }
 

@@ -218,7 +218,7 @@ func TestConventions(t *testing.T) {
 	for _, k := range dsl.Kinds {
 		kinds = append(kinds, string(k))
 	}
-	got := requiredGroups(raw)
+	got := requiredGroups(dsl.Lang())
 	stepGroup := slices.Clone(got["activity"])
 	slices.Sort(stepGroup)
 	slices.Sort(kinds)
