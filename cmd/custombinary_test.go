@@ -49,7 +49,7 @@ func TestCustomBinary(t *testing.T) {
 
 	t.Run("activities", func(t *testing.T) {
 		p := startProc(t, bin, nil, "activities")
-		if code := p.wait(t, 20*time.Second); code != 0 {
+		if code := p.wait(t, hangBound); code != 0 {
 			t.Fatalf("activities exited %d:\n%s", code, p.output())
 		}
 		for _, name := range []string{"acme.slug", "acme.wordcount", "echo"} {
@@ -73,7 +73,7 @@ steps:
 `})
 		bad := filepath.Join(dir, "bad.yaml")
 		p := startProc(t, bin, nil, "validate", bad)
-		if code := p.wait(t, 20*time.Second); code != dslruncmd.ExitFailure {
+		if code := p.wait(t, hangBound); code != dslruncmd.ExitFailure {
 			t.Fatalf("validate exited %d, want %d:\n%s", code, dslruncmd.ExitFailure, p.output())
 		}
 		want := bad + `:7:18: steps[0].with.crashAftr: unknown property "crashAftr" (did you mean "crashAfter"?) (input of activity "acme.wordcount")
@@ -97,7 +97,7 @@ steps:
 		// The example itself is clean for the custom binary: no warnings.
 		report := filepath.Join(customBinaryDir, "report.yaml")
 		p = startProc(t, bin, nil, "validate", report)
-		if code := p.wait(t, 20*time.Second); code != 0 || p.stdout()+p.stderr() != "ok  "+report+" (acme-report)\n" {
+		if code := p.wait(t, hangBound); code != 0 || p.stdout()+p.stderr() != "ok  "+report+" (acme-report)\n" {
 			t.Errorf("validate %s exited %d and printed %q, want 0 and only its ok line", report, code, p.stdout()+p.stderr())
 		}
 	})
@@ -111,7 +111,7 @@ steps:
 		input := `{"title": "Quarterly Report, Q3!", "lines": ["to be or not to be", "that is the question", "whether tis nobler"], "crashAfter": 2}`
 		a := startProc(t, bin, nil, "apply", filepath.Join(customBinaryDir, "report.yaml"),
 			"--address", addr, "--task-queue", queue, "-o", "json", "--input", input)
-		if code := a.wait(t, time.Minute); code != 0 {
+		if code := a.wait(t, hangBound); code != 0 {
 			t.Fatalf("apply exited %d:\n%s\nworker:\n%s", code, a.output(), worker.output())
 		}
 		var res struct {
@@ -145,7 +145,7 @@ steps:
 		}
 
 		worker.signal(t, syscall.SIGTERM)
-		if code := worker.wait(t, 30*time.Second); code != 0 {
+		if code := worker.wait(t, hangBound); code != 0 {
 			t.Errorf("worker exited %d after SIGTERM, want 0:\n%s", code, worker.output())
 		}
 		if !strings.Contains(worker.output(), "acme-report") {

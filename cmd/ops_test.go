@@ -317,7 +317,7 @@ func recordRun(t *testing.T, path, name, id string, conn []string) string {
 		stdout = mustRunAny(t, args...)
 	}()
 	// Wait for the run to exist before driving it.
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(hangBound)
 	for {
 		code, _, _ := run(append([]string{"describe", id}, conn...)...)
 		if code == dslruncmd.ExitOK {
