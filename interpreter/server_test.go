@@ -269,7 +269,21 @@ func TestServerHistoryEvents(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		time.AfterFunc(2*time.Second, func() { _ = c.SignalWorkflow(ctx, r.GetID(), r.GetRunID(), "approve", nil) })
+		// Approve once the race is under way: when its hour-long timer has
+		// started, read from the history as it grows.
+		go func() {
+			it := c.GetWorkflowHistory(ctx, r.GetID(), r.GetRunID(), true, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+			for it.HasNext() {
+				e, err := it.Next()
+				if err != nil {
+					return
+				}
+				if a := e.GetTimerStartedEventAttributes(); a != nil && a.GetStartToFireTimeout().AsDuration() == time.Hour {
+					_ = c.SignalWorkflow(ctx, r.GetID(), r.GetRunID(), "approve", nil)
+					return
+				}
+			}
+		}()
 		var out map[string]any
 		if err := r.Get(ctx, &out); err != nil {
 			t.Fatalf("%s: %v", start.file, err)
