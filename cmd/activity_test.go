@@ -130,6 +130,9 @@ func TestActivityCompleteFailHeartbeat(t *testing.T) {
 	t.Run("complete", func(t *testing.T) {
 		id := "activity-complete"
 		a := startApproval(t, conn, queue, id)
+		if a.ActivityID != "approval" {
+			t.Errorf("activity id %q, want the step's activityId, approval", a.ActivityID)
+		}
 		var task activities.PendingTask
 		if err := json.Unmarshal(a.HeartbeatDetails, &task); err != nil || task.ActivityID != a.ActivityID || task.WorkflowID != id {
 			t.Errorf("heartbeat details %s (%v), want the PendingTask of activity %s", a.HeartbeatDetails, err, a.ActivityID)
@@ -144,7 +147,6 @@ func TestActivityCompleteFailHeartbeat(t *testing.T) {
 				t.Errorf("describe lacks %q:\n%s", want, desc)
 			}
 		}
-		t.Logf("describe:\n%s", desc)
 		out := mustRun(t, dslruncmd.ExitOK, append([]string{"activity", "complete", "-w", id, "--activity-id", a.ActivityID,
 			"--result", `{"approved": true, "by": "ops"}`, "-o", "json"}, conn...)...)
 		var got map[string]string

@@ -24,7 +24,7 @@ func externalWaitSpec() activities.Spec {
 		Name:    ExternalWait,
 		Summary: "Wait until a person or another system completes this activity from outside",
 		Description: "Goes pending (`activity.ErrResultPending`) through `activities.Pending`: the step waits until " +
-			"`dslrun activity complete -w WORKFLOW_ID --activity-id ID --result JSON` gives its result, or " +
+			"`dslrun activity complete -w WORKFLOW_ID --activity-id ID --result JSON` (ID: the step's activityId, else the sequence number `dslrun describe` shows) gives its result, or " +
 			"`dslrun activity fail ... --reason TEXT` fails it (or any Temporal client's CompleteActivity / CompleteActivityByID). " +
 			"The message, the data, the workflow and activity ids and the task token are logged at info level and recorded as the " +
 			"activity's heartbeat details, which `dslrun describe` shows while it waits. Each attempt waits up to the step's " +
@@ -44,6 +44,7 @@ func externalWaitSpec() activities.Spec {
 			Summary: "Ask for an approval for up to three days",
 			YAML: `- id: approval
   activity: external.wait
+  activityId: approval
   startToCloseTimeout: 72h
   retry: {maximumAttempts: 1}
   with:
