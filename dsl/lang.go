@@ -172,30 +172,50 @@ var lang = sync.OnceValue(func() *Language {
 	return l
 })
 
-// keysOf returns the keys allowed in the mapping described by Def name;
-// it panics on a name the description lacks, which a test rules out.
+// keyTables are the key lists the builder reads for every mapping, made
+// once from the description.
+type keyTables struct {
+	defs  map[string][]string // Def name ("" for the root) → its keys
+	steps map[Kind][]string   // kind → its keys besides the kind key and id
+}
+
+var tables = sync.OnceValue(func() keyTables {
+	l := Lang()
+	t := keyTables{defs: map[string][]string{"": l.Root.KeyNames()}, steps: map[Kind][]string{}}
+	for _, d := range l.Defs {
+		t.defs[d.Name] = d.KeyNames()
+	}
+	for _, s := range l.Steps {
+		var keys []string
+		for _, name := range t.defs[s.Def] {
+			if name != "id" && name != string(s.Kind) {
+				keys = append(keys, name)
+			}
+		}
+		t.steps[s.Kind] = keys
+	}
+	return t
+})
+
+// keysOf returns the keys allowed in the mapping described by Def name
+// (shared: not to be modified); it panics on a name the description
+// lacks, which a test rules out.
 func keysOf(name string) []string {
-	d := Lang().Def(name)
-	if d == nil {
+	keys, ok := tables().defs[name]
+	if !ok {
 		panic("dsl: no definition " + name)
 	}
-	return d.KeyNames()
+	return keys
 }
 
 // stepKeysOf returns the keys a step of kind k allows besides its kind
-// key and id.
+// key and id (shared: not to be modified).
 func stepKeysOf(k Kind) []string {
-	s, ok := Lang().Step(k)
+	keys, ok := tables().steps[k]
 	if !ok {
 		panic("dsl: no step kind " + string(k))
 	}
-	var out []string
-	for _, name := range keysOf(s.Def) {
-		if name != "id" && name != string(k) {
-			out = append(out, name)
-		}
-	}
-	return out
+	return keys
 }
 
 // list is []any of strings, for schema fragments.
