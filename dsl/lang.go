@@ -47,6 +47,9 @@ type Def struct {
 	// Label is how the reference names the type of a key that has this
 	// Def as its Ref, e.g. "duration > 0". Empty: the Def's name.
 	Label string
+	// Default and Example complete Doc for a key that has this Def as its
+	// Ref and says nothing of its own.
+	Default, Example string
 	// Keys are the keys of a mapping, in documentation order.
 	Keys []Key
 	// AtLeastOne lists keys of which a mapping needs at least one, and
@@ -87,6 +90,9 @@ type StepKind struct {
 func (k Key) Description() string {
 	return describeDoc(k.Doc, k.Default, k.Example)
 }
+
+// Description joins Doc, Default and Example into the text editors show.
+func (d *Def) Description() string { return describeDoc(d.Doc, d.Default, d.Example) }
 
 // Description joins the kind's Doc and Example into the text editors
 // show for its key.

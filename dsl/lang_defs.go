@@ -165,9 +165,10 @@ var defs = []*Def{
 		},
 	},
 	{
-		Name:  "assignments",
-		Label: "mapping identifier → value, at least one",
-		Doc:   "State variables to assign: name to value; values may be `${ ... }` templates. Example: `{approved: true, total: \"${ state.total + args.amount }\"}`.",
+		Name:    "assignments",
+		Label:   "mapping identifier → value, at least one",
+		Doc:     "State variables to assign: name to value; values may be `${ ... }` templates.",
+		Example: "`{approved: true, total: \"${ state.total + args.amount }\"}`",
 		Schema: map[string]any{
 			"type":          "object",
 			"minProperties": 1,
@@ -180,9 +181,10 @@ var defs = []*Def{
 		},
 	},
 	{
-		Name:  "jsonSchema",
-		Label: "JSON schema (draft-07)",
-		Doc:   "A JSON schema (draft-07), written in YAML. Expressions are not allowed inside it. Example: `{type: object, required: [points], properties: {points: {type: integer}}}`.",
+		Name:    "jsonSchema",
+		Label:   "JSON schema (draft-07)",
+		Doc:     "A JSON schema (draft-07), written in YAML. Expressions are not allowed inside it.",
+		Example: "`{type: object, required: [points], properties: {points: {type: integer}}}`",
 		Schema: map[string]any{
 			"type": "object",
 			"allOf": []any{
@@ -238,9 +240,10 @@ var defs = []*Def{
 		},
 	},
 	{
-		Name:  "retryPolicy",
-		Label: "[retry policy](#activity-defaults)",
-		Doc:   "A Temporal retry policy. Omitted fields take Temporal's defaults: initial interval 1s, backoff coefficient 2, maximum interval 100 × the initial interval, unlimited attempts. Example: `{initialInterval: 1s, backoffCoefficient: 2, maximumAttempts: 5, nonRetryableErrorTypes: [InvalidCard]}`.",
+		Name:    "retryPolicy",
+		Label:   "[retry policy](#activity-defaults)",
+		Doc:     "A Temporal retry policy. Omitted fields take Temporal's defaults: initial interval 1s, backoff coefficient 2, maximum interval 100 × the initial interval, unlimited attempts.",
+		Example: "`{initialInterval: 1s, backoffCoefficient: 2, maximumAttempts: 5, nonRetryableErrorTypes: [InvalidCard]}`",
 		Keys: []Key{
 			{Name: "initialInterval", Doc: "Delay before the first retry.", Default: "1s", Example: "`initialInterval: 1s`", Ref: "positiveDuration"},
 			{Name: "backoffCoefficient", Doc: "Factor by which the delay grows after each retry; at least 1 (0 means the default).", Default: "2", Example: "`backoffCoefficient: 1.5`", Schema: map[string]any{
@@ -264,9 +267,10 @@ var defs = []*Def{
 		},
 	},
 	{
-		Name:  "activityOptions",
-		Label: "[activity options](#activity-defaults)",
-		Doc:   "Temporal options of an activity: task queue, timeouts and retry policy. Example: `{startToCloseTimeout: 30s, retry: {maximumAttempts: 3}}`.",
+		Name:    "activityOptions",
+		Label:   "[activity options](#activity-defaults)",
+		Doc:     "Temporal options of an activity: task queue, timeouts and retry policy.",
+		Example: "`{startToCloseTimeout: 30s, retry: {maximumAttempts: 3}}`",
 		Keys: []Key{
 			{Name: "taskQueue", Ref: "activityTaskQueue"},
 			{Name: "startToCloseTimeout", Ref: "startToCloseTimeout"},
@@ -277,57 +281,69 @@ var defs = []*Def{
 		},
 	},
 	{
-		Name: "activityTaskQueue",
-		Doc:  "Task queue the activity is dispatched on: whichever worker polls it runs the activity. Not allowed on a local activity. Default: the workflow's task queue. Example: `taskQueue: payments`.",
+		Name:    "activityTaskQueue",
+		Doc:     "Task queue the activity is dispatched on: whichever worker polls it runs the activity. Not allowed on a local activity.",
+		Default: "the workflow's task queue",
+		Example: "`taskQueue: payments`",
 		Schema: map[string]any{
 			"$ref": "#/definitions/nonEmptyString",
 		},
 	},
 	{
-		Name: "startToCloseTimeout",
-		Doc:  "Longest time one attempt of the activity may run. Example: `startToCloseTimeout: 30s`.",
+		Name:    "startToCloseTimeout",
+		Doc:     "Longest time one attempt of the activity may run.",
+		Example: "`startToCloseTimeout: 30s`",
 		Schema: map[string]any{
 			"$ref": "#/definitions/positiveDuration",
 		},
 	},
 	{
-		Name: "scheduleToCloseTimeout",
-		Doc:  "Longest time the activity may take overall, all retries included. Example: `scheduleToCloseTimeout: 10m`.",
+		Name:    "scheduleToCloseTimeout",
+		Doc:     "Longest time the activity may take overall, all retries included.",
+		Example: "`scheduleToCloseTimeout: 10m`",
 		Schema: map[string]any{
 			"$ref": "#/definitions/positiveDuration",
 		},
 	},
 	{
-		Name: "scheduleToStartTimeout",
-		Doc:  "Longest time an attempt may wait in the task queue before a worker picks it up. Default: no limit. Example: `scheduleToStartTimeout: 1m`.",
+		Name:    "scheduleToStartTimeout",
+		Doc:     "Longest time an attempt may wait in the task queue before a worker picks it up.",
+		Default: "no limit",
+		Example: "`scheduleToStartTimeout: 1m`",
 		Schema: map[string]any{
 			"$ref": "#/definitions/positiveDuration",
 		},
 	},
 	{
-		Name: "heartbeatTimeout",
-		Doc:  "Longest time between two heartbeats of a running attempt before it is considered failed. Default: no heartbeat required. Example: `heartbeatTimeout: 5s`.",
+		Name:    "heartbeatTimeout",
+		Doc:     "Longest time between two heartbeats of a running attempt before it is considered failed.",
+		Default: "no heartbeat required",
+		Example: "`heartbeatTimeout: 5s`",
 		Schema: map[string]any{
 			"$ref": "#/definitions/positiveDuration",
 		},
 	},
 	{
-		Name: "activityRetry",
-		Doc:  "Retry policy of the activity. Default: Temporal's (retry forever, from 1s doubling up to 100s). Example: `retry: {maximumAttempts: 5}`.",
+		Name:    "activityRetry",
+		Doc:     "Retry policy of the activity.",
+		Default: "Temporal's (retry forever, from 1s doubling up to 100s)",
+		Example: "`retry: {maximumAttempts: 5}`",
 		Schema: map[string]any{
 			"$ref": "#/definitions/retryPolicy",
 		},
 	},
 	{
-		Name: "stepId",
-		Doc:  "Id of the step, unique in the definition; later steps read its result as `steps.ID.result`. Letters, digits and underscores, not starting with a digit. Example: `id: charge`.",
+		Name:    "stepId",
+		Doc:     "Id of the step, unique in the definition; later steps read its result as `steps.ID.result`. Letters, digits and underscores, not starting with a digit.",
+		Example: "`id: charge`",
 		Schema: map[string]any{
 			"$ref": "#/definitions/identifier",
 		},
 	},
 	{
-		Name: "withValue",
-		Doc:  "The argument passed on: any value, with `${ ... }` templates. Example: `with: {orderId: \"${ input.orderId }\"}`.",
+		Name:    "withValue",
+		Doc:     "The argument passed on: any value, with `${ ... }` templates.",
+		Example: "`with: {orderId: \"${ input.orderId }\"}`",
 		Schema: map[string]any{
 			"$ref": "#/definitions/value",
 		},
@@ -516,9 +532,10 @@ var defs = []*Def{
 		},
 	},
 	{
-		Name:  "branches",
-		Label: "list of branches (each a list of steps), at least one",
-		Doc:   "Branches, each a list of steps; at least one. Example: `[[{activity: ReserveStock}], [{activity: ChargeCard}]]`.",
+		Name:    "branches",
+		Label:   "list of branches (each a list of steps), at least one",
+		Doc:     "Branches, each a list of steps; at least one.",
+		Example: "`[[{activity: ReserveStock}], [{activity: ChargeCard}]]`",
 		Schema: map[string]any{
 			"type":     "array",
 			"minItems": 1,

@@ -82,8 +82,8 @@ func (o obj) MarshalJSON() ([]byte, error) {
 
 func defSchema(d *dsl.Def) obj {
 	o := obj{}
-	if d.Doc != "" {
-		o = append(o, member{"description", d.Doc})
+	if desc := d.Description(); desc != "" {
+		o = append(o, member{"description", desc})
 	}
 	return append(o, defBody(d)...)
 }

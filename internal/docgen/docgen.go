@@ -77,16 +77,19 @@ func Table(l *dsl.Language, d *dsl.Def) string {
 		if k.Required {
 			req = "**yes**"
 		}
+		doc, dflt, example := k.Doc, k.Default, k.Example
+		if doc == "" && k.Ref != "" {
+			// The key says nothing of its own: its type's Def says it.
+			r := l.Def(k.Ref)
+			doc, dflt, example = r.Doc, r.Default, r.Example
+		}
 		def := "—"
-		if k.Default != "" {
-			def = k.Default
+		if dflt != "" {
+			def = dflt
 		}
-		meaning := k.Doc
-		if meaning == "" && k.Ref != "" {
-			meaning = l.Def(k.Ref).Doc
-		}
-		if k.Example != "" {
-			meaning += " Example: " + k.Example + "."
+		meaning := doc
+		if example != "" {
+			meaning += " Example: " + example + "."
 		}
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", k.Name, cell(Label(l, k)), req, cell(def), cell(meaning))
 	}
