@@ -16,7 +16,8 @@
 //
 // Built-in activities live in [github.com/dslrun/dslrun/activities/builtin] and
 // register into [Default] from init through the same API, so a custom binary is
-// a main package plus blank imports of the bundles it wants.
+// a main package plus blank imports of the bundles it wants. docs/activities.md
+// in the repository shows how to write a bundle and build such a binary.
 //
 // An activity name that no local registration has is still valid in a
 // definition: the interpreter schedules it on the step's task queue, for a
