@@ -11,7 +11,7 @@ import (
 
 func TestExpandSkipsPluginManifests(t *testing.T) {
 	dir := t.TempDir()
-	for _, f := range []string{"a.yaml", "b.yml", "tool.plugin.yaml", "sub/c.yaml", "sub/other.plugin.yml"} {
+	for _, f := range []string{"a.yaml", "b.yml", "tool.plugin.yaml", "sub/c.yaml", "sub/other.plugin.yml", "node_modules/pkg/ci.yml", "sub/node_modules/x.yaml"} {
 		p := filepath.Join(dir, f)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)

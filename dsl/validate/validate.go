@@ -181,8 +181,9 @@ func unwrapPathError(err error) error {
 // Expand turns command-line arguments into definition files: a file is
 // taken as it is, a folder contributes its *.yaml and *.yml files (but not
 // exec plugin manifests, *.plugin.yaml), and a folder ending in /... (or
-// ./...) contributes them recursively. Files are returned sorted and once
-// each.
+// ./...) contributes them recursively, skipping folders named testdata or
+// node_modules and those whose name starts with a dot. Files are returned
+// sorted and once each.
 func Expand(args []string) ([]string, error) {
 	var out []string
 	for _, a := range args {
@@ -208,7 +209,7 @@ func Expand(args []string) ([]string, error) {
 				return err
 			}
 			if d.IsDir() {
-				if p != a && (!recursive || strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata") {
+				if p != a && (!recursive || strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || d.Name() == "node_modules") {
 					return filepath.SkipDir
 				}
 				return nil
