@@ -13,6 +13,12 @@ import (
 )
 
 func main() {
+	// The paths are relative to the schema folder, where go generate runs
+	// this command.
+	if _, err := os.Stat("generate.go"); err != nil {
+		fmt.Fprintln(os.Stderr, "gen: run it with go generate ./schema/ (from the schema folder)")
+		os.Exit(2)
+	}
 	if err := run("workflow.schema.json", "../docs/dsl.md"); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
