@@ -18,9 +18,9 @@ type chargeInput struct {
 	Amount  float64 `json:"amount"`
 }
 
-type myErr struct{}
+type myError struct{}
 
-func (*myErr) Error() string { return "mine" }
+func (*myError) Error() string { return "mine" }
 
 func okFn(context.Context, chargeInput) (string, error) { return "ok", nil }
 
@@ -48,9 +48,9 @@ func TestRegisterRejects(t *testing.T) {
 		{"input first", activities.Spec{Name: "a"}, func(string, context.Context) error { return nil }, `activity "a": fn must be ` + shape + `, got func(string, context.Context) error`},
 		{"no results", activities.Spec{Name: "a"}, func(context.Context, string) {}, `activity "a": fn must be ` + shape + `, got func(context.Context, string)`},
 		{"no error", activities.Spec{Name: "a"}, func(context.Context, string) string { return "" }, `activity "a": fn must be ` + shape + `, got func(context.Context, string) string`},
-		{"error first", activities.Spec{Name: "a"}, func(context.Context, string) (error, string) { return nil, "" }, `activity "a": fn must be ` + shape + `, got func(context.Context, string) (error, string)`},
+		{"error first", activities.Spec{Name: "a"}, func(context.Context, string) (error, string) { return nil, "" }, `activity "a": fn must be ` + shape + `, got func(context.Context, string) (error, string)`}, //nolint:staticcheck // the wrong shape is what this case checks
 		{"three results", activities.Spec{Name: "a"}, func(context.Context, string) (int, int, error) { return 0, 0, nil }, `activity "a": fn must be ` + shape + `, got func(context.Context, string) (int, int, error)`},
-		{"concrete error type", activities.Spec{Name: "a"}, func(context.Context, string) *myErr { return nil }, `activity "a": fn must be ` + shape + `, got func(context.Context, string) *activities_test.myErr`},
+		{"concrete error type", activities.Spec{Name: "a"}, func(context.Context, string) *myError { return nil }, `activity "a": fn must be ` + shape + `, got func(context.Context, string) *activities_test.myError`},
 		{"channel input", activities.Spec{Name: "a"}, func(context.Context, chan int) error { return nil }, `activity "a": fn input type chan int cannot be decoded from JSON`},
 		{"non-empty interface input", activities.Spec{Name: "a"}, func(context.Context, error) error { return nil }, `activity "a": fn input type error cannot be decoded from JSON`},
 		{"func result", activities.Spec{Name: "a"}, func(context.Context, string) (func(), error) { return nil, nil }, `activity "a": fn result type func() cannot be encoded as JSON`},

@@ -339,12 +339,11 @@ func writeJSON(w io.Writer, raw json.RawMessage) {
 	}
 	var buf bytes.Buffer
 	if err := json.Indent(&buf, raw, "", "  "); err != nil {
-		w.Write(raw)
-		fmt.Fprintln(w)
-		return
+		buf.Reset()
+		buf.Write(raw)
 	}
 	buf.WriteByte('\n')
-	w.Write(buf.Bytes())
+	_, _ = w.Write(buf.Bytes()) // stdout: nothing to do about a failed write
 }
 
 func printStarted(o *applyOptions, run client.WorkflowRun) error {

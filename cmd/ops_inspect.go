@@ -38,8 +38,9 @@ func statusName(s enumspb.WorkflowExecutionStatus) string {
 		return "timed out"
 	case enumspb.WORKFLOW_EXECUTION_STATUS_PAUSED:
 		return "paused"
+	default:
+		return "unknown"
 	}
-	return "unknown"
 }
 
 // timeOf formats a timestamp for output: RFC 3339 in UTC with

@@ -83,8 +83,9 @@ func DescribeNode(n *yaml.Node) string {
 			return "null"
 		}
 		return "string"
+	default:
+		return "value"
 	}
-	return "value"
 }
 
 func join(path, key string) string {
@@ -312,8 +313,9 @@ func (b *builder) value(n *yaml.Node, path string, sc *scope) Value {
 		return l
 	case yaml.ScalarNode:
 		return b.scalar(n, path, sc)
+	default: // documents and aliases never reach the builder (Decode)
+		return nil
 	}
-	return nil
 }
 
 func (b *builder) scalar(n *yaml.Node, path string, sc *scope) Value {

@@ -127,6 +127,7 @@ func checkNodes(filename string, root *yaml.Node) Diagnostics {
 			if n.Tag != "!!map" && n.Tag != "!!seq" {
 				add(n, CodeYAML, "YAML tag %q is not supported", n.Tag)
 			}
+		default: // the document node, unwrapped before the walk
 		}
 		if it.depth > MaxDepth {
 			add(n, CodeLimit, "nesting is deeper than the limit of %d", MaxDepth)

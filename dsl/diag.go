@@ -81,7 +81,7 @@ func (d Diagnostic) String() string {
 
 // Diagnostics is a list of findings. As an error it prints one finding a
 // line.
-type Diagnostics []Diagnostic
+type Diagnostics []Diagnostic //nolint:errname // a list of findings first (warnings too), an error second
 
 // Error implements error.
 func (ds Diagnostics) Error() string {

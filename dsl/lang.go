@@ -232,8 +232,3 @@ func list(s ...string) []any {
 	}
 	return out
 }
-
-// ref is the schema fragment that refers to Def name.
-func ref(name string) map[string]any {
-	return map[string]any{"$ref": "#/definitions/" + name}
-}

@@ -166,7 +166,9 @@ func reusePolicy(name string) (enumspb.WorkflowIdReusePolicy, bool) {
 	case "rejectDuplicate":
 		return enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE, true
 	case "terminateIfRunning":
-		return enumspb.WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING, true
+		// Deprecated by Temporal in favour of the conflict policy
+		// terminateExisting, still honoured; the DSL keeps the name.
+		return enumspb.WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING, true //nolint:staticcheck // see above
 	}
 	return enumspb.WORKFLOW_ID_REUSE_POLICY_UNSPECIFIED, false
 }

@@ -284,7 +284,7 @@ func parse(file string, src []byte) (*Plugin, dsl.Diagnostics) {
 		if n == nil {
 			continue
 		}
-		if n.Kind != yaml.MappingNode && !(n.Kind == yaml.ScalarNode && n.Tag == "!!bool") {
+		if n.Kind != yaml.MappingNode && (n.Kind != yaml.ScalarNode || n.Tag != "!!bool") {
 			m.errorf(n, k, dsl.CodeType, "expected a JSON schema (a mapping or a boolean), got %s", dsl.DescribeNode(n))
 			continue
 		}
@@ -438,6 +438,7 @@ func jsonValue(n *yaml.Node) any {
 			l[i] = jsonValue(c)
 		}
 		return l
+	default: // a scalar: by its tag, below (documents and aliases are refused by dsl.Decode)
 	}
 	switch n.Tag {
 	case "!!null":
