@@ -232,3 +232,11 @@ func list(s ...string) []any {
 	}
 	return out
 }
+
+// ref is the schema fragment that refers to Def name.
+func ref(name string) map[string]any {
+	return map[string]any{"$ref": "#/definitions/" + name}
+}
+
+// typ is the schema fragment of a JSON type.
+func typ(name string) map[string]any { return map[string]any{"type": name} }

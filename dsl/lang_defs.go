@@ -43,14 +43,10 @@ var defs = []*Def{
 		Label: "any value without expressions",
 		Doc:   "Any value without `${ ... }` expressions.",
 		Schema: map[string]any{
-			"pattern":             `^(?:[^$]|\$+[^${])*\$*$`,
-			"patternErrorMessage": "expressions (${ ... }) are not allowed here",
-			"items": map[string]any{
-				"$ref": "#/definitions/literal",
-			},
-			"additionalProperties": map[string]any{
-				"$ref": "#/definitions/literal",
-			},
+			"pattern":              `^(?:[^$]|\$+[^${])*\$*$`,
+			"patternErrorMessage":  "expressions (${ ... }) are not allowed here",
+			"items":                ref("literal"),
+			"additionalProperties": ref("literal"),
 		},
 	},
 	{
@@ -74,12 +70,10 @@ var defs = []*Def{
 		},
 	},
 	{
-		Name:  "template",
-		Label: "string, may be an expression",
-		Doc:   "A string that may hold `${ ... }` expressions.",
-		Schema: map[string]any{
-			"type": "string",
-		},
+		Name:   "template",
+		Label:  "string, may be an expression",
+		Doc:    "A string that may hold `${ ... }` expressions.",
+		Schema: typ("string"),
 	},
 	{
 		Name:  "duration",
@@ -158,10 +152,8 @@ var defs = []*Def{
 		Name:  "stringList",
 		Label: "list of non-empty strings",
 		Schema: map[string]any{
-			"type": "array",
-			"items": map[string]any{
-				"$ref": "#/definitions/nonEmptyString",
-			},
+			"type":  "array",
+			"items": ref("nonEmptyString"),
 		},
 	},
 	{
@@ -170,14 +162,10 @@ var defs = []*Def{
 		Doc:     "State variables to assign: name to value; values may be `${ ... }` templates.",
 		Example: "`{approved: true, total: \"${ state.total + args.amount }\"}`",
 		Schema: map[string]any{
-			"type":          "object",
-			"minProperties": 1,
-			"propertyNames": map[string]any{
-				"$ref": "#/definitions/stateVariableName",
-			},
-			"additionalProperties": map[string]any{
-				"$ref": "#/definitions/value",
-			},
+			"type":                 "object",
+			"minProperties":        1,
+			"propertyNames":        ref("stateVariableName"),
+			"additionalProperties": ref("value"),
 		},
 	},
 	{
@@ -188,9 +176,7 @@ var defs = []*Def{
 		Schema: map[string]any{
 			"type": "object",
 			"allOf": []any{
-				map[string]any{
-					"$ref": "#/definitions/jsonSubschema",
-				},
+				ref("jsonSubschema"),
 			},
 		},
 	},
@@ -212,18 +198,14 @@ var defs = []*Def{
 					},
 				},
 				"properties": map[string]any{
-					"description": "Schemas of the object's properties, by name.",
-					"type":        "object",
-					"additionalProperties": map[string]any{
-						"$ref": "#/definitions/jsonSubschema",
-					},
+					"description":          "Schemas of the object's properties, by name.",
+					"type":                 "object",
+					"additionalProperties": ref("jsonSubschema"),
 				},
 				"required": map[string]any{
 					"description": "Names of the properties the object must have.",
 					"type":        "array",
-					"items": map[string]any{
-						"type": "string",
-					},
+					"items":       typ("string"),
 				},
 				"title": map[string]any{
 					"description": "A short title.",
@@ -234,9 +216,7 @@ var defs = []*Def{
 					"type":        "string",
 				},
 			},
-			"additionalProperties": map[string]any{
-				"$ref": "#/definitions/literal",
-			},
+			"additionalProperties": ref("literal"),
 		},
 	},
 	{
@@ -285,68 +265,52 @@ var defs = []*Def{
 		Doc:     "Task queue the activity is dispatched on: whichever worker polls it runs the activity. Not allowed on a local activity.",
 		Default: "the workflow's task queue",
 		Example: "`taskQueue: payments`",
-		Schema: map[string]any{
-			"$ref": "#/definitions/nonEmptyString",
-		},
+		Schema:  ref("nonEmptyString"),
 	},
 	{
 		Name:    "startToCloseTimeout",
 		Doc:     "Longest time one attempt of the activity may run.",
 		Example: "`startToCloseTimeout: 30s`",
-		Schema: map[string]any{
-			"$ref": "#/definitions/positiveDuration",
-		},
+		Schema:  ref("positiveDuration"),
 	},
 	{
 		Name:    "scheduleToCloseTimeout",
 		Doc:     "Longest time the activity may take overall, all retries included.",
 		Example: "`scheduleToCloseTimeout: 10m`",
-		Schema: map[string]any{
-			"$ref": "#/definitions/positiveDuration",
-		},
+		Schema:  ref("positiveDuration"),
 	},
 	{
 		Name:    "scheduleToStartTimeout",
 		Doc:     "Longest time an attempt may wait in the task queue before a worker picks it up.",
 		Default: "no limit",
 		Example: "`scheduleToStartTimeout: 1m`",
-		Schema: map[string]any{
-			"$ref": "#/definitions/positiveDuration",
-		},
+		Schema:  ref("positiveDuration"),
 	},
 	{
 		Name:    "heartbeatTimeout",
 		Doc:     "Longest time between two heartbeats of a running attempt before it is considered failed.",
 		Default: "no heartbeat required",
 		Example: "`heartbeatTimeout: 5s`",
-		Schema: map[string]any{
-			"$ref": "#/definitions/positiveDuration",
-		},
+		Schema:  ref("positiveDuration"),
 	},
 	{
 		Name:    "activityRetry",
 		Doc:     "Retry policy of the activity.",
 		Default: "Temporal's (retry forever, from 1s doubling up to 100s)",
 		Example: "`retry: {maximumAttempts: 5}`",
-		Schema: map[string]any{
-			"$ref": "#/definitions/retryPolicy",
-		},
+		Schema:  ref("retryPolicy"),
 	},
 	{
 		Name:    "stepId",
 		Doc:     "Id of the step, unique in the definition; later steps read its result as `steps.ID.result`. Letters, digits and underscores, not starting with a digit.",
 		Example: "`id: charge`",
-		Schema: map[string]any{
-			"$ref": "#/definitions/identifier",
-		},
+		Schema:  ref("identifier"),
 	},
 	{
 		Name:    "withValue",
 		Doc:     "The argument passed on: any value, with `${ ... }` templates.",
 		Example: "`with: {orderId: \"${ input.orderId }\"}`",
-		Schema: map[string]any{
-			"$ref": "#/definitions/value",
-		},
+		Schema:  ref("value"),
 	},
 	{
 		Name:  "workflowOptions",
@@ -372,16 +336,12 @@ var defs = []*Def{
 			}},
 			{Name: "startDelay", Doc: "Delay before the first workflow task of the run is dispatched. Cannot be combined with cron.", Example: "`startDelay: 10m`", Ref: "positiveDuration"},
 			{Name: "memo", Doc: "Non-indexed data attached to the run and shown in the Temporal UI; values may be templates over `input`.", Example: "`memo: {customer: \"${ input.customer }\"}`", Schema: map[string]any{
-				"type": "object",
-				"additionalProperties": map[string]any{
-					"$ref": "#/definitions/value",
-				},
+				"type":                 "object",
+				"additionalProperties": ref("value"),
 			}},
 			{Name: "searchAttributes", Doc: "Indexed search attributes of the run (they must exist in the namespace); values may be templates over `input`. Search attributes are never encrypted.", Example: "`searchAttributes: {CustomerId: \"${ input.customerId }\"}`", Schema: map[string]any{
-				"type": "object",
-				"additionalProperties": map[string]any{
-					"$ref": "#/definitions/value",
-				},
+				"type":                 "object",
+				"additionalProperties": ref("value"),
 			}},
 			{Name: "idReusePolicy", Doc: "Whether a new run may reuse the id of a closed run.", Default: "allowDuplicate", Example: "`idReusePolicy: rejectDuplicate`", Schema: map[string]any{
 				"type": "string",
@@ -409,10 +369,8 @@ var defs = []*Def{
 		Keys: []Key{
 			{Name: "id", Doc: "Id of the Temporal schedule that apply creates or updates.", Example: "`id: nightly-report`", Ref: "nonEmptyString"},
 			{Name: "intervals", Doc: "Fixed intervals: start a run every `every`, shifted by `offset`.", Example: "`intervals: [{every: 1h, offset: 5m}]`", Schema: map[string]any{
-				"type": "array",
-				"items": map[string]any{
-					"$ref": "#/definitions/scheduleInterval",
-				},
+				"type":  "array",
+				"items": ref("scheduleInterval"),
 			}},
 			{Name: "cron", Doc: "Cron strings: five fields (minute hour day-of-month month day-of-week) or a descriptor such as `@daily`, optionally after `CRON_TZ=zone`.", Example: "`cron: [\"0 12 * * MON-FRI\"]`", Schema: map[string]any{
 				"type": "array",
@@ -429,10 +387,8 @@ var defs = []*Def{
 				},
 			}},
 			{Name: "calendars", Doc: "Calendar specs; each field takes Temporal's range syntax (`1-5`, `MON,WED`, `*/15`).", Example: "`calendars: [{hour: 9, dayOfWeek: MON-FRI}]`", Schema: map[string]any{
-				"type": "array",
-				"items": map[string]any{
-					"$ref": "#/definitions/scheduleCalendar",
-				},
+				"type":  "array",
+				"items": ref("scheduleCalendar"),
 			}},
 			{Name: "jitter", Doc: "Random delay of up to this much added to each start time.", Default: "none", Example: "`jitter: 30s`", Ref: "duration"},
 			{Name: "timeZone", Doc: "IANA time zone in which cron strings and calendars are read.", Default: "UTC", Example: "`timeZone: Europe/Paris`", Ref: "nonEmptyString"},
@@ -440,9 +396,7 @@ var defs = []*Def{
 				"type": "string",
 				"enum": list(OverlapPolicies...),
 			}},
-			{Name: "paused", Doc: "Create or keep the schedule paused.", Default: "false", Example: "`paused: true`", Schema: map[string]any{
-				"type": "boolean",
-			}},
+			{Name: "paused", Doc: "Create or keep the schedule paused.", Default: "false", Example: "`paused: true`", Schema: typ("boolean")},
 			{Name: "note", Doc: "Note stored with the schedule, e.g. why it is paused.", Example: "`note: paused during migration`", Ref: "plainString"},
 			{Name: "input", Doc: "Input of every scheduled run; no expressions.", Example: "`input: {report: daily}`", Ref: "literal"},
 		},
@@ -488,9 +442,7 @@ var defs = []*Def{
 		Label: "[continueAsNew](#continueasnew-automatic)",
 		Doc:   "Automatic continue-as-new.",
 		Keys: []Key{
-			{Name: "disabled", Doc: "Turn automatic continue-as-new off.", Default: "false", Example: "`disabled: true`", Schema: map[string]any{
-				"type": "boolean",
-			}},
+			{Name: "disabled", Doc: "Turn automatic continue-as-new off.", Default: "false", Example: "`disabled: true`", Schema: typ("boolean")},
 			{Name: "afterEvents", Doc: "Also continue as new once history has more than this many events (100 to 50,000).", Default: "only at Temporal's suggestion", Example: "`afterEvents: 10000`", Schema: map[string]any{
 				"type":    "integer",
 				"minimum": 100,
@@ -525,10 +477,8 @@ var defs = []*Def{
 		Label: "list of steps",
 		Doc:   "A list of steps, run in order.",
 		Schema: map[string]any{
-			"type": "array",
-			"items": map[string]any{
-				"$ref": "#/definitions/step",
-			},
+			"type":  "array",
+			"items": ref("step"),
 		},
 	},
 	{
@@ -539,9 +489,7 @@ var defs = []*Def{
 		Schema: map[string]any{
 			"type":     "array",
 			"minItems": 1,
-			"items": map[string]any{
-				"$ref": "#/definitions/steps",
-			},
+			"items":    ref("steps"),
 		},
 	},
 	{
@@ -555,9 +503,7 @@ var defs = []*Def{
 				"patternErrorMessage": "must not be empty",
 			}},
 			{Name: "with", Doc: "The single argument passed to the activity: any value, with `${ ... }` templates. Checked against the activity's input schema when the activity is registered.", Example: "`with: {orderId: \"${ input.orderId }\"}`", Ref: "value"},
-			{Name: "local", Doc: "Run as a local activity, in the workflow's own worker, without a task queue round trip.", Default: "false", Example: "`local: true`", Schema: map[string]any{
-				"type": "boolean",
-			}},
+			{Name: "local", Doc: "Run as a local activity, in the workflow's own worker, without a task queue round trip.", Default: "false", Example: "`local: true`", Schema: typ("boolean")},
 			{Name: "activityId", Ref: "template", Doc: "Activity id of the step's activity; may be a template. With it, `dslrun activity complete` and other clients find the activity by workflow id and activity id. It must differ from the id of every other activity of the run that is still pending. Not allowed on a local activity.", Default: "Temporal's, the activity's sequence number in the run", Example: "`activityId: approval-${ input.requestId }`"},
 			{Name: "taskQueue", Ref: "activityTaskQueue"},
 			{Name: "startToCloseTimeout", Ref: "startToCloseTimeout"},
@@ -612,9 +558,7 @@ var defs = []*Def{
 			{Name: "switch", Doc: "The cases, checked in order; at least one.", Example: "`switch: [{when: \"${ input.size > 10 }\", do: [{activity: ShipFreight}]}]`", Required: true, Schema: map[string]any{
 				"type":     "array",
 				"minItems": 1,
-				"items": map[string]any{
-					"$ref": "#/definitions/switchCase",
-				},
+				"items":    ref("switchCase"),
 			}},
 			{Name: "default", Doc: "Steps run when no case holds.", Default: "none", Example: "`default: [{activity: ShipParcel}]`", Ref: "steps"},
 		},
@@ -784,10 +728,8 @@ var defs = []*Def{
 			{Name: "id", Ref: "stepId"},
 			{Name: "try", Doc: "Steps to run.", Example: "`try: [{activity: BookFlight}]`", Required: true, Ref: "steps"},
 			{Name: "catch", Doc: "Failure handlers, checked in order; the failure is `error` in their expressions.", Example: "`catch: [{types: [SoldOut], do: [{activity: Refund}]}]`", Schema: map[string]any{
-				"type": "array",
-				"items": map[string]any{
-					"$ref": "#/definitions/catchHandler",
-				},
+				"type":  "array",
+				"items": ref("catchHandler"),
 			}},
 			{Name: "finally", Doc: "Cleanup steps, run whether `try` succeeds, fails or is cancelled.", Example: "`finally: [{activity: ReleaseSeat}]`", Ref: "steps"},
 		},
@@ -817,9 +759,7 @@ var defs = []*Def{
 		Keys: []Key{
 			{Name: "message", Doc: "The error message; may be a template.", Example: "`message: card declined`", Required: true, Ref: "value"},
 			{Name: "type", Doc: "Error type, matched by `catch.types` and `retry.nonRetryableErrorTypes`.", Example: "`type: CardDeclined`", Ref: "nonEmptyString"},
-			{Name: "nonRetryable", Doc: "Mark the error as not retryable.", Default: "false", Example: "`nonRetryable: true`", Schema: map[string]any{
-				"type": "boolean",
-			}},
+			{Name: "nonRetryable", Doc: "Mark the error as not retryable.", Default: "false", Example: "`nonRetryable: true`", Schema: typ("boolean")},
 			{Name: "details", Doc: "Extra data attached to the error; may hold templates.", Example: "`details: {card: \"${ input.card }\"}`", Ref: "value"},
 		},
 		Schema: map[string]any{
@@ -883,51 +823,33 @@ var rootDef = &Def{
 		{Name: "description", Doc: "Free text saying what the workflow does; not interpreted. Expressions are not allowed.", Example: "`description: Charge the card, then ship the parcel`", Ref: "plainString"},
 		{Name: "input", Doc: "JSON schema (draft-07) of the workflow input, checked before a run starts; the input is `input` in expressions. Expressions are not allowed inside it.", Default: "any input", Example: "`input: {type: object, required: [orderId], properties: {orderId: {type: string}}}`", Ref: "jsonSchema"},
 		{Name: "state", Doc: "Workflow variables and their initial values, read as `state.NAME` in expressions and by queries, assigned by `set`. Values may be `${ ... }` templates over `input` and `workflow`.", Example: "`state: {approved: false, points: 0}`", Schema: map[string]any{
-			"type": "object",
-			"propertyNames": map[string]any{
-				"$ref": "#/definitions/stateVariableName",
-			},
-			"additionalProperties": map[string]any{
-				"$ref": "#/definitions/value",
-			},
+			"type":                 "object",
+			"propertyNames":        ref("stateVariableName"),
+			"additionalProperties": ref("value"),
 		}},
 		{Name: "activity", Doc: "Defaults for every activity step: task queue, timeouts and retry policy. A step's own options override them.", Example: "`activity: {startToCloseTimeout: 30s, retry: {maximumAttempts: 5}}`", Ref: "activityOptions"},
 		{Name: "options", Doc: "Start options of a run: workflow id, task queue, timeouts, retry policy, cron, start delay, memo, search attributes, id policies.", Example: "`options: {id: order-${ input.orderId }, executionTimeout: 1d}`", Ref: "workflowOptions"},
 		{Name: "schedule", Doc: "A Temporal schedule that `dslrun apply` creates or updates to start this workflow: intervals, cron strings or calendars, with jitter, overlap policy, pause and note.", Example: "`schedule: {intervals: [{every: 1h}], overlap: skip}`", Ref: "schedule"},
 		{Name: "continueAsNew", Doc: "Automatic continue-as-new, checked between steps: when Temporal suggests it (or after `afterEvents` history events) the run continues as a new run, carrying state and its position in the steps.", Default: "on, at Temporal's suggestion", Example: "`continueAsNew: {afterEvents: 10000}`", Ref: "autoContinueAsNew"},
 		{Name: "signals", Doc: "Signal handlers by signal name. A handler assigns state from the signal's `args` (`set`) and/or runs steps in a coroutine of their own (`do`). The name `*` handles any signal without a handler of its own.", Example: "`signals: {approve: {set: {approved: true}}}`", Schema: map[string]any{
-			"type": "object",
-			"propertyNames": map[string]any{
-				"$ref": "#/definitions/handlerName",
-			},
-			"additionalProperties": map[string]any{
-				"$ref": "#/definitions/signalHandler",
-			},
+			"type":                 "object",
+			"propertyNames":        ref("handlerName"),
+			"additionalProperties": ref("signalHandler"),
 		}},
 		{Name: "queries", Doc: "Query handlers by query name: the value returned to the caller, usually a `${ ... }` over `state` (and `args`).", Example: "`queries: {status: \"${ {approved: state.approved} }\"}`", Schema: map[string]any{
-			"type": "object",
-			"propertyNames": map[string]any{
-				"$ref": "#/definitions/namedHandler",
-			},
-			"additionalProperties": map[string]any{
-				"$ref": "#/definitions/value",
-			},
+			"type":                 "object",
+			"propertyNames":        ref("namedHandler"),
+			"additionalProperties": ref("value"),
 		}},
 		{Name: "updates", Doc: "Update handlers by update name: a schema for the argument, a validator (a rejected update never reaches history), steps and a return value.", Example: "`updates: {addPoints: {validate: \"${ args.points > 0 }\", do: [{set: {points: \"${ state.points + args.points }\"}}], return: \"${ state.points }\"}}`", Schema: map[string]any{
-			"type": "object",
-			"propertyNames": map[string]any{
-				"$ref": "#/definitions/namedHandler",
-			},
-			"additionalProperties": map[string]any{
-				"$ref": "#/definitions/updateHandler",
-			},
+			"type":                 "object",
+			"propertyNames":        ref("namedHandler"),
+			"additionalProperties": ref("updateHandler"),
 		}},
 		{Name: "steps", Doc: "The steps of the workflow, run in order; at least one. Each step has exactly one kind key (activity, set, if, switch, parallel, race, forEach, while, sleep, sleepUntil, await, child, signalWorkflow, try, fail, return, continueAsNew, log).", Example: "`steps: [{activity: ChargeCard, with: \"${ input }\"}]`", Required: true, Schema: map[string]any{
 			"type":     "array",
 			"minItems": 1,
-			"items": map[string]any{
-				"$ref": "#/definitions/step",
-			},
+			"items":    ref("step"),
 		}},
 		{Name: "output", Doc: "The result of the workflow, usually a `${ ... }` over `steps`, `state` and `input`.", Default: "null", Example: "`output: \"${ steps.charge.result }\"`", Ref: "value"},
 	},
