@@ -1,11 +1,17 @@
 package dslruncmd
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"runtime/debug"
+	"strings"
 	"text/tabwriter"
 
+	"github.com/dslrun/dslrun/activities"
+	"github.com/dslrun/dslrun/internal/suggest"
 	"github.com/dslrun/dslrun/schema"
 	"github.com/spf13/cobra"
 )
@@ -78,30 +84,45 @@ func newVersionCmd(opts *Options) *cobra.Command {
 func newActivitiesCmd(opts *Options) *cobra.Command {
 	var output string
 	cmd := &cobra.Command{
-		Use:   "activities",
-		Short: "List the activities this dslrun binary registers",
-		Long: `List the registered activities with their summaries. Any other activity name
-is still valid in a definition: it is scheduled on its task queue for a worker
-in any language.
+		Use:   "activities [NAME]",
+		Short: "List the activities this dslrun binary registers, or show one",
+		Long: `List the registered activities with their summaries, or show one activity in
+full: its description, the JSON schema of its input (what validate checks each
+step's with: against) and of its result, and examples. Any other activity name
+is still valid in a definition on another task queue: it is scheduled there for
+a worker in any language.
 
+  dslrun activities
+  dslrun activities math.add
   dslrun activities --output json`,
-		Args: cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
 			specs := opts.Registry.Specs()
-			if output == "json" {
-				type item struct {
-					Name    string          `json:"name"`
-					Summary string          `json:"summary"`
-					Input   json.RawMessage `json:"input,omitempty"`
-					Source  string          `json:"source,omitempty"`
+			if len(args) == 1 {
+				spec, ok := opts.Registry.Lookup(args[0])
+				if !ok {
+					msg := fmt.Sprintf("no activity %q is registered", args[0])
+					if s := suggest.Closest(args[0], opts.Registry.Names()); s != "" {
+						msg += fmt.Sprintf(" (did you mean %q?)", s)
+					}
+					return &exitError{code: ExitFailure, err: errors.New(msg)}
 				}
-				items := []item{}
+				specs = []activities.Spec{spec}
+			}
+			if output == "json" {
+				items := make([]activityItem, 0, len(specs))
 				for _, s := range specs {
-					items = append(items, item{s.Name, s.Summary, s.Input, s.Source})
+					items = append(items, activityItem{s.Name, s.Summary, s.Description, s.Input, s.Output, s.Examples, s.Source})
 				}
 				enc := json.NewEncoder(opts.Stdout)
 				enc.SetIndent("", "  ")
+				if len(args) == 1 {
+					return enc.Encode(items[0])
+				}
 				return enc.Encode(items)
+			}
+			if len(args) == 1 {
+				return printActivity(opts.Stdout, specs[0])
 			}
 			tw := tabwriter.NewWriter(opts.Stdout, 0, 4, 2, ' ', 0)
 			for _, s := range specs {
@@ -117,4 +138,47 @@ in any language.
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
 	addPluginsFlag(cmd, opts)
 	return cmd
+}
+
+// activityItem is an activity as `activities -o json` prints it.
+type activityItem struct {
+	Name        string               `json:"name"`
+	Summary     string               `json:"summary"`
+	Description string               `json:"description,omitempty"`
+	Input       json.RawMessage      `json:"input,omitempty"`
+	Output      json.RawMessage      `json:"output,omitempty"`
+	Examples    []activities.Example `json:"examples,omitempty"`
+	Source      string               `json:"source,omitempty"`
+}
+
+// printActivity shows one activity in full.
+func printActivity(w io.Writer, s activities.Spec) error {
+	fmt.Fprintf(w, "%s\n  %s\n", s.Name, s.Summary)
+	if s.Source != "" {
+		fmt.Fprintf(w, "  from %s\n", s.Source)
+	}
+	if s.Description != "" {
+		fmt.Fprintf(w, "\n%s\n", s.Description)
+	}
+	for _, sch := range []struct {
+		title string
+		raw   json.RawMessage
+	}{{"input (with:)", s.Input}, {"result", s.Output}} {
+		if len(sch.raw) == 0 {
+			continue
+		}
+		var buf bytes.Buffer
+		if err := json.Indent(&buf, sch.raw, "  ", "  "); err != nil {
+			buf.Reset()
+			buf.Write(sch.raw)
+		}
+		fmt.Fprintf(w, "\n%s schema:\n  %s\n", sch.title, buf.String())
+	}
+	for _, ex := range s.Examples {
+		fmt.Fprintf(w, "\nexample: %s\n", ex.Summary)
+		for _, line := range strings.Split(strings.TrimRight(ex.YAML, "\n"), "\n") {
+			fmt.Fprintf(w, "  %s\n", line)
+		}
+	}
+	return nil
 }
