@@ -323,3 +323,36 @@ func (w *watchWriter) String() string {
 	defer w.mu.Unlock()
 	return w.b.String()
 }
+
+// TestApplyWarnsWithoutWorker starts a run on a task queue that no worker
+// polls: apply says so, and keeps waiting until the run ends (here: it is
+// terminated once the warning is out).
+func TestApplyWarnsWithoutWorker(t *testing.T) {
+	addr := sharedServer(t)
+	const queue, id = "q-no-worker", "apply-no-worker"
+	dir := writeFiles(t, map[string]string{"idle.yaml": "dsl: v1\nname: idle\nsteps:\n  - log: never runs\n"})
+	seen := make(chan struct{})
+	stderr := &watchWriter{want: `warning: no worker polls task queue "q-no-worker"`, seen: seen}
+	c := dial(t, addr)
+	go func() {
+		select {
+		case <-seen:
+		case <-time.After(hangBound): // a bound against a hang: the assertion below then fails
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), hangBound)
+		defer cancel()
+		_ = c.TerminateWorkflow(ctx, id, "", "test: the warning is out")
+	}()
+	code := dslruncmd.Run(dslruncmd.Options{
+		Stdin: strings.NewReader(""), Stdout: &bytes.Buffer{}, Stderr: stderr,
+		Args:      []string{"apply", filepath.Join(dir, "idle.yaml"), "--address", addr, "--task-queue", queue, "--id", id},
+		LookupEnv: func(string) (string, bool) { return "", false },
+	})
+	out := stderr.String()
+	if !strings.Contains(out, `warning: no worker polls task queue "q-no-worker": the run waits until one does`) {
+		t.Errorf("no warning about the missing worker:\n%s", out)
+	}
+	if code != dslruncmd.ExitTimedOut {
+		t.Errorf("apply exited %d, want %d (terminated):\n%s", code, dslruncmd.ExitTimedOut, out)
+	}
+}

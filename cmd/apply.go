@@ -146,16 +146,26 @@ func runApply(ctx context.Context, o *applyOptions) error {
 	if !o.Quiet && o.Output == "text" {
 		fmt.Fprintf(o.Stderr, "started %s (workflow id %s, run id %s)\n", w.Name, run.GetID(), run.GetRunID())
 	}
-	return waitRun(ctx, o.Options, s.Client, run, o.Output, o.Quiet, o.File)
+	return waitRun(ctx, o.Options, s.Client, run, o.Output, o.Quiet, o.File, start.Options.TaskQueue)
 }
 
 // waitRun waits for a run (following continue-as-new), printing progress,
 // then the result or the failure, and returns the exit status. file is the
 // definition file the run was applied from ("" when unknown): a failed
-// step is shown at its position there.
-func waitRun(ctx context.Context, o *Options, c client.Client, run client.WorkflowRun, output string, quiet bool, file string) error {
+// step is shown at its position there. When no worker polls taskQueue a
+// few seconds after the start, a warning says so.
+func waitRun(ctx context.Context, o *Options, c client.Client, run client.WorkflowRun, output string, quiet bool, file, taskQueue string) error {
 	waitCtx, stopWait := context.WithCancel(ctx)
 	defer stopWait()
+	warned := make(chan struct{})
+	if output == "text" {
+		go func() {
+			defer close(warned)
+			warnNoWorker(waitCtx, c, taskQueue, o.Stderr)
+		}()
+	} else {
+		close(warned)
+	}
 	// The progress printer follows the history with long polls and ends by
 	// itself when the last run of the chain closes.
 	progressCtx, stopProgress := context.WithCancel(ctx)
@@ -209,6 +219,7 @@ func waitRun(ctx context.Context, o *Options, c client.Client, run client.Workfl
 	}
 	stopProgress()
 	<-progressDone
+	<-warned
 	return reportResult(o, run, raw, err, output, file)
 }
 
