@@ -104,7 +104,9 @@ func sleep(ctx context.Context, in SleepInput) (SleepResult, error) {
 		case <-timer.C:
 			return result, nil
 		case <-ticker.C:
-			activity.RecordHeartbeat(ctx, (done + time.Since(start)).String())
+			// A late tick can be chosen over a timer that is due as well:
+			// progress never goes past the duration.
+			activity.RecordHeartbeat(ctx, min(done+time.Since(start), d).String())
 		}
 	}
 }
