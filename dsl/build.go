@@ -39,7 +39,7 @@ func (b *builder) workflow(n *yaml.Node) *Workflow {
 	if !ok {
 		return w
 	}
-	b.require(f, n, "", Lang().Root.RequiredKeys()...)
+	b.require(f, n, "", requiredOf("", "")...)
 	root := &scope{vars: ScopeWorkflow.Vars()}
 	if v := f.vals["dsl"]; v != nil {
 		if s, ok := b.str(v, "dsl"); ok && s != Version {
@@ -319,7 +319,7 @@ func (b *builder) schedule(n *yaml.Node, path string) *Schedule {
 					continue
 				}
 				var iv ScheduleInterval
-				if b.require(cf, c, cp, "every") {
+				if b.require(cf, c, cp, requiredOf("scheduleInterval", "")...) {
 					iv.Every = b.positiveDuration(cf.vals["every"], join(cp, "every"))
 				}
 				if o := cf.vals["offset"]; o != nil {
@@ -608,7 +608,7 @@ func (b *builder) step(n *yaml.Node, path string, sc *scope) *Step {
 		s.Set = b.setValues(kv, kp, sc)
 	case KindIf:
 		st := &IfStep{Cond: b.cond(kv, kp, sc)}
-		if b.require(f, n, path, "then") {
+		if b.require(f, n, path, requiredOf("ifStep", "if")...) {
 			st.Then = b.steps(f.vals["then"], join(path, "then"), sc)
 		}
 		if e := f.vals["else"]; e != nil {
@@ -625,7 +625,7 @@ func (b *builder) step(n *yaml.Node, path string, sc *scope) *Step {
 		s.ForEach = b.forEach(kv, f, n, path, sc)
 	case KindWhile:
 		st := &WhileStep{Cond: b.cond(kv, kp, sc)}
-		if b.require(f, n, path, "do") {
+		if b.require(f, n, path, requiredOf("whileStep", "while")...) {
 			st.Do = b.steps(f.vals["do"], join(path, "do"), sc)
 		}
 		s.While = st
@@ -732,7 +732,7 @@ func (b *builder) switchStep(kv *yaml.Node, f fieldMap, path string, sc *scope) 
 				continue
 			}
 			cs := &Case{Pos: b.pos(c)}
-			if b.require(cf, c, cp, "when", "do") {
+			if b.require(cf, c, cp, requiredOf("switchCase", "")...) {
 				cs.When = b.cond(cf.vals["when"], join(cp, "when"), sc)
 				cs.Do = b.steps(cf.vals["do"], join(cp, "do"), sc)
 			}
@@ -797,7 +797,7 @@ func (b *builder) forEach(kv *yaml.Node, f fieldMap, n *yaml.Node, path string, 
 	if v := f.vals["concurrency"]; v != nil {
 		st.Concurrency = b.integer(v, join(path, "concurrency"), 1, 1000)
 	}
-	if b.require(f, n, path, "do") {
+	if b.require(f, n, path, requiredOf("forEachStep", "forEach")...) {
 		st.Do = b.steps(f.vals["do"], join(path, "do"), sc.with(st.As, st.Index))
 	}
 	return st
@@ -874,7 +874,7 @@ func (b *builder) signalWorkflow(n *yaml.Node, path string, sc *scope) *SignalWo
 		return nil
 	}
 	s := &SignalWorkflowStep{}
-	if b.require(f, n, path, "workflowId", "signal") {
+	if b.require(f, n, path, requiredOf("signalWorkflowOptions", "")...) {
 		s.WorkflowID, _ = b.template(f.vals["workflowId"], join(path, "workflowId"), sc)
 		s.Signal, _ = b.nonEmpty(f.vals["signal"], join(path, "signal"))
 	}
@@ -904,7 +904,7 @@ func (b *builder) try(kv *yaml.Node, f fieldMap, n *yaml.Node, path string, sc *
 				if tv := cf.vals["types"]; tv != nil {
 					ct.Types = b.strList(tv, join(cp, "types"))
 				}
-				if b.require(cf, c, cp, "do") {
+				if b.require(cf, c, cp, requiredOf("catchHandler", "")...) {
 					ct.Do = b.steps(cf.vals["do"], join(cp, "do"), sc.with(ScopeCatch.Vars()...))
 				}
 				t.Catch = append(t.Catch, ct)
@@ -929,7 +929,7 @@ func (b *builder) fail(n *yaml.Node, path string, sc *scope) *FailStep {
 		return nil
 	}
 	s := &FailStep{}
-	if b.require(f, n, path, "message") {
+	if b.require(f, n, path, requiredOf("failOptions", "")...) {
 		s.Message = b.value(f.vals["message"], join(path, "message"), sc)
 	}
 	if v := f.vals["type"]; v != nil {

@@ -181,15 +181,21 @@ var lang = sync.OnceValue(func() *Language {
 // keyTables are the key lists the builder reads for every mapping, made
 // once from the description.
 type keyTables struct {
-	defs  map[string][]string // Def name ("" for the root) → its keys
-	steps map[Kind][]string   // kind → its keys besides the kind key and id
+	defs     map[string][]string // Def name ("" for the root) → its keys
+	required map[string][]string // Def name → its required keys
+	steps    map[Kind][]string   // kind → its keys besides the kind key and id
 }
 
 var tables = sync.OnceValue(func() keyTables {
 	l := Lang()
-	t := keyTables{defs: map[string][]string{"": l.Root.KeyNames()}, steps: map[Kind][]string{}}
+	t := keyTables{
+		defs:     map[string][]string{"": l.Root.KeyNames()},
+		required: map[string][]string{"": l.Root.RequiredKeys()},
+		steps:    map[Kind][]string{},
+	}
 	for _, d := range l.Defs {
 		t.defs[d.Name] = d.KeyNames()
+		t.required[d.Name] = d.RequiredKeys()
 	}
 	for _, s := range l.Steps {
 		var keys []string
@@ -212,6 +218,26 @@ func keysOf(name string) []string {
 		panic("dsl: no definition " + name)
 	}
 	return keys
+}
+
+// requiredOf returns the required keys of the mapping described by Def
+// name, but skip (a step's kind key, which selected the Def); shared: not
+// to be modified.
+func requiredOf(name, skip string) []string {
+	keys, ok := tables().required[name]
+	if !ok {
+		panic("dsl: no definition " + name)
+	}
+	if skip == "" || !slices.Contains(keys, skip) {
+		return keys
+	}
+	var out []string
+	for _, k := range keys {
+		if k != skip {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // stepKeysOf returns the keys a step of kind k allows besides its kind

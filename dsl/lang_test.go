@@ -57,6 +57,25 @@ func TestLanguageRefs(t *testing.T) {
 			t.Errorf("the builder reads %q: no Def with keys", name)
 		}
 	}
+	// The required keys the builder reads a value under once present.
+	for _, tc := range []struct {
+		def, skip string
+		want      []string
+	}{
+		{"", "", []string{"dsl", "name", "steps"}},
+		{"scheduleInterval", "", []string{"every"}},
+		{"ifStep", "if", []string{"then"}},
+		{"whileStep", "while", []string{"do"}},
+		{"forEachStep", "forEach", []string{"do"}},
+		{"switchCase", "", []string{"when", "do"}},
+		{"signalWorkflowOptions", "", []string{"workflowId", "signal"}},
+		{"catchHandler", "", []string{"do"}},
+		{"failOptions", "", []string{"message"}},
+	} {
+		if got := requiredOf(tc.def, tc.skip); !slices.Equal(got, tc.want) {
+			t.Errorf("required keys of %q = %v, want %v", tc.def, got, tc.want)
+		}
+	}
 	if !slices.Equal(Kinds[:2], []Kind{KindActivity, KindSet}) {
 		t.Errorf("Kinds = %v, want the description's order", Kinds)
 	}
