@@ -259,7 +259,7 @@ func reportResult(o *Options, run client.WorkflowRun, raw json.RawMessage, err e
 	default:
 		status, code = "failed", ExitFailure
 	}
-	chain := failureChain(err)
+	chain, stepIdx := failureLines(err)
 	at := failedStepAt(file, err)
 	if output == "json" {
 		res := runResult{WorkflowID: run.GetID(), RunID: run.GetRunID(), Status: status}
@@ -281,7 +281,7 @@ func reportResult(o *Options, run client.WorkflowRun, raw json.RawMessage, err e
 	if err != nil {
 		fmt.Fprintf(o.Stderr, "%s %s\n", run.GetID(), status)
 		for i, line := range chain {
-			if i == stepLine(err) && at != "" {
+			if i == stepIdx && at != "" {
 				line = at + ": " + line
 			}
 			fmt.Fprintf(o.Stderr, "%s%s\n", strings.Repeat("  ", i+1), line)
@@ -299,7 +299,15 @@ func hasActivityError(err error) bool {
 
 // failureChain lists the causes of err, outermost first, one line each.
 func failureChain(err error) []string {
-	var out []string
+	lines, _ := failureLines(err)
+	return lines
+}
+
+// failureLines is failureChain, with the index of the line of the
+// application error that names the failed step (-1: none), where apply
+// shows the step's position.
+func failureLines(err error) (lines []string, step int) {
+	step = -1
 	seen := map[string]bool{}
 	for e := err; e != nil; e = errors.Unwrap(e) {
 		line := describeFailure(e)
@@ -307,9 +315,12 @@ func failureChain(err error) []string {
 			continue
 		}
 		seen[line] = true
-		out = append(out, line)
+		if step < 0 && isStepFailure(e) {
+			step = len(lines)
+		}
+		lines = append(lines, line)
 	}
-	return out
+	return lines, step
 }
 
 func describeFailure(e error) string {

@@ -48,22 +48,3 @@ func isStepFailure(e error) bool {
 	_, ok := interpreter.FailedStep(ae)
 	return ok
 }
-
-// stepLine returns the index, in failureChain(err), of the line of the
-// application error that names the failed step; -1 when there is none.
-func stepLine(err error) int {
-	seen := map[string]bool{}
-	i := 0
-	for e := err; e != nil; e = errors.Unwrap(e) {
-		line := describeFailure(e)
-		if line == "" || seen[line] {
-			continue
-		}
-		seen[line] = true
-		if isStepFailure(e) {
-			return i
-		}
-		i++
-	}
-	return -1
-}

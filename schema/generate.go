@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/dslrun/dslrun/dsl"
 )
@@ -162,7 +163,7 @@ func stepSchema(l *dsl.Language) obj {
 		deps = append(deps, member{string(s.Kind), obj{{"$ref", "#/definitions/" + s.Def}}})
 		branch := obj{{"required", []string{string(s.Kind)}}}
 		if i == 0 {
-			branch = append(branch, member{"errorMessage", "step has no kind: want one of " + joinComma(kinds)})
+			branch = append(branch, member{"errorMessage", "step has no kind: want one of " + strings.Join(kinds, ", ")})
 		}
 		anyOf = append(anyOf, branch)
 	}
@@ -173,15 +174,4 @@ func stepSchema(l *dsl.Language) obj {
 		{"dependencies", deps},
 		{"anyOf", anyOf},
 	}
-}
-
-func joinComma(s []string) string {
-	var b bytes.Buffer
-	for i, v := range s {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(v)
-	}
-	return b.String()
 }
