@@ -30,36 +30,49 @@ var (
 // Update returns md with every marked region regenerated. goldenDir is
 // the folder of the golden cases (dsl/validate/testdata/invalid).
 func Update(md []byte, goldenDir string) ([]byte, error) {
-	md, err := updateGoldens(md, goldenDir)
+	l := dsl.Lang()
+	md, err := rewrite(md, goldenRe, endGoldenLine, func(m []string) (string, error) {
+		return golden(filepath.Join(goldenDir, m[1]+".txtar"), m[2])
+	})
 	if err != nil {
 		return nil, err
 	}
-	l := dsl.Lang()
-	lines := strings.SplitAfter(string(md), "\n")
-	var out bytes.Buffer
-	for i := 0; i < len(lines); i++ {
-		line := lines[i]
-		out.WriteString(line)
-		m := beginRe.FindStringSubmatch(strings.TrimRight(line, "\n"))
-		if m == nil {
-			continue
-		}
+	return rewrite(md, beginRe, endLine, func(m []string) (string, error) {
 		name := m[1]
 		if name == "(root)" {
 			name = ""
 		}
 		d := l.Def(name)
 		if d == nil || len(d.Keys) == 0 {
-			return nil, fmt.Errorf("line %d: %q is not a mapping of the description", i+1, m[1])
+			return "", fmt.Errorf("%q is not a mapping of the description", m[1])
+		}
+		return Table(l, d), nil
+	})
+}
+
+// rewrite replaces the lines between each line that begin matches and the
+// next line end with what render makes of the match.
+func rewrite(md []byte, begin *regexp.Regexp, end string, render func(match []string) (string, error)) ([]byte, error) {
+	lines := strings.SplitAfter(string(md), "\n")
+	var out bytes.Buffer
+	for i := 0; i < len(lines); i++ {
+		out.WriteString(lines[i])
+		m := begin.FindStringSubmatch(strings.TrimRight(lines[i], "\n"))
+		if m == nil {
+			continue
 		}
 		j := i + 1
-		for j < len(lines) && strings.TrimRight(lines[j], "\n") != endLine {
+		for j < len(lines) && strings.TrimRight(lines[j], "\n") != end {
 			j++
 		}
 		if j == len(lines) {
-			return nil, fmt.Errorf("line %d: no %q after the marker", i+1, endLine)
+			return nil, fmt.Errorf("line %d: no %q after the marker", i+1, end)
 		}
-		out.WriteString(Table(l, d))
+		text, err := render(m)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", i+1, err)
+		}
+		out.WriteString(text)
 		out.WriteString(lines[j])
 		i = j
 	}
@@ -176,34 +189,6 @@ func schemaLabel(l *dsl.Language, s map[string]any) string {
 		out += fmt.Sprintf(", at most %v", hi)
 	}
 	return out
-}
-
-// updateGoldens rewrites the golden examples of md.
-func updateGoldens(md []byte, dir string) ([]byte, error) {
-	lines := strings.SplitAfter(string(md), "\n")
-	var out bytes.Buffer
-	for i := 0; i < len(lines); i++ {
-		out.WriteString(lines[i])
-		m := goldenRe.FindStringSubmatch(strings.TrimRight(lines[i], "\n"))
-		if m == nil {
-			continue
-		}
-		j := i + 1
-		for j < len(lines) && strings.TrimRight(lines[j], "\n") != endGoldenLine {
-			j++
-		}
-		if j == len(lines) {
-			return nil, fmt.Errorf("line %d: no %q after the marker", i+1, endGoldenLine)
-		}
-		ex, err := golden(filepath.Join(dir, m[1]+".txtar"), m[2])
-		if err != nil {
-			return nil, fmt.Errorf("line %d: %w", i+1, err)
-		}
-		out.WriteString(ex)
-		out.WriteString(lines[j])
-		i = j
-	}
-	return out.Bytes(), nil
 }
 
 // golden renders a golden case as a YAML block and the diagnostics block,
