@@ -44,19 +44,7 @@ func TestInvalidGolden(t *testing.T) {
 	for _, file := range files {
 		name := strings.TrimSuffix(filepath.Base(file), ".txtar")
 		t.Run(name, func(t *testing.T) {
-			ar, err := txtar.ParseFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var src, want []byte
-			for _, f := range ar.Files {
-				switch f.Name {
-				case "in.yaml":
-					src = f.Data
-				case "want":
-					want = f.Data
-				}
-			}
+			ar, src, want := readCase(t, file)
 			var before runtime.MemStats
 			runtime.ReadMemStats(&before)
 			r := validate.Source("in.yaml", src, reg)
@@ -69,22 +57,8 @@ func TestInvalidGolden(t *testing.T) {
 				t.Errorf("validation allocated %d MiB, want a bounded amount (< 256 MiB)", alloc>>20)
 			}
 			got := []byte(r.Diagnostics.Error() + "\n")
-			if *update {
-				for i := range ar.Files {
-					if ar.Files[i].Name == "want" {
-						ar.Files[i].Data = got
-					}
-				}
-				if want == nil {
-					ar.Files = append(ar.Files, txtar.File{Name: "want", Data: got})
-				}
-				if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
-					t.Fatal(err)
-				}
+			if updated := wantDiagnostics(t, file, ar, want, got); updated {
 				return
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("diagnostics differ\n--- got\n%s--- want\n%s", got, want)
 			}
 			// Past decoding, both the parser and the schema must see a problem.
 			root, ds := dsl.Decode("in.yaml", src)
@@ -168,4 +142,48 @@ func TestExamplesValid(t *testing.T) {
 			}
 		})
 	}
+}
+
+// readCase reads a golden case: the archive, its definition in.yaml and
+// the diagnostics it wants.
+func readCase(t *testing.T, file string) (ar *txtar.Archive, src, want []byte) {
+	t.Helper()
+	ar, err := txtar.ParseFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range ar.Files {
+		switch f.Name {
+		case "in.yaml":
+			src = f.Data
+		case "want":
+			want = f.Data
+		}
+	}
+	return ar, src, want
+}
+
+// wantDiagnostics compares got with the case's want section, or with
+// -update writes got into it (adding the section when missing) and
+// reports that it did.
+func wantDiagnostics(t *testing.T, file string, ar *txtar.Archive, want, got []byte) (updated bool) {
+	t.Helper()
+	if !*update {
+		if !bytes.Equal(got, want) {
+			t.Errorf("diagnostics differ\n--- got\n%s--- want\n%s", got, want)
+		}
+		return false
+	}
+	for i := range ar.Files {
+		if ar.Files[i].Name == "want" {
+			ar.Files[i].Data = got
+		}
+	}
+	if want == nil {
+		ar.Files = append(ar.Files, txtar.File{Name: "want", Data: got})
+	}
+	if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return true
 }

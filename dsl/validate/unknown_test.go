@@ -1,13 +1,9 @@
 package validate_test
 
 import (
-	"bytes"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/rogpeppe/go-internal/txtar"
 
 	"github.com/dslrun/dslrun/dsl"
 	"github.com/dslrun/dslrun/dsl/validate"
@@ -27,19 +23,7 @@ func TestWarningsGolden(t *testing.T) {
 	reg := registry(t)
 	for _, file := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
-			ar, err := txtar.ParseFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var src, want []byte
-			for _, f := range ar.Files {
-				switch f.Name {
-				case "in.yaml":
-					src = f.Data
-				case "want":
-					want = f.Data
-				}
-			}
+			ar, src, want := readCase(t, file)
 			r := validate.Source("in.yaml", src, reg)
 			if !r.Valid() {
 				t.Fatalf("definition with warnings only is invalid:\n%v", r.Diagnostics)
@@ -50,20 +34,7 @@ func TestWarningsGolden(t *testing.T) {
 				}
 			}
 			got := []byte(r.Diagnostics.Error() + "\n")
-			if *update {
-				for i := range ar.Files {
-					if ar.Files[i].Name == "want" {
-						ar.Files[i].Data = got
-					}
-				}
-				if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("diagnostics differ\n--- got\n%s--- want\n%s", got, want)
-			}
+			wantDiagnostics(t, file, ar, want, got)
 		})
 	}
 }
