@@ -14,8 +14,9 @@
 // the response says it is JSON, its text otherwise. A status outside
 // expectedStatus (2xx by default) fails the step with the application error
 // type [StatusErrorType] ("HTTPStatus", the status in its details): 4xx is
-// non-retryable except 408 and 429, 5xx is retryable, and a Retry-After
-// header sets the delay before the next attempt. Connection failures and
+// non-retryable except 408 and 429, 5xx and an unexpected 2xx (a 202 while
+// a job runs) are retryable, and a Retry-After header sets the delay before
+// the next attempt. Connection failures and
 // request timeouts are retryable; a response larger than maxResponseBytes
 // fails, non-retryable, rather than being truncated.
 //

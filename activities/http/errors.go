@@ -55,10 +55,13 @@ func statusError(r *request, res Result, retryAfter string, now time.Time) error
 	return temporal.NewApplicationErrorWithOptions(msg, StatusErrorType, opts)
 }
 
-// retryableStatus: 408, 429 and 5xx may succeed later; any other
-// unexpected status will not.
+// retryableStatus: 408, 429 and 5xx may succeed later, and so may an
+// unexpected 2xx (a 202 Accepted while a job runs, when expectedStatus is
+// [200]: the retry policy is then the poller). Other 4xx, 1xx and 3xx will
+// not.
 func retryableStatus(status int) bool {
-	return status == nethttp.StatusRequestTimeout || status == nethttp.StatusTooManyRequests || status >= 500
+	return status == nethttp.StatusRequestTimeout || status == nethttp.StatusTooManyRequests ||
+		status >= 500 || (status >= 200 && status < 300)
 }
 
 // parseRetryAfter reads a Retry-After value: seconds, or an HTTP date.

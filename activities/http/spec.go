@@ -15,8 +15,8 @@ const Name = "http"
 const (
 	// StatusErrorType: the response's status is not an expected one. Its
 	// details are {status, headers, body}. Non-retryable for 4xx (except
-	// 408 and 429) and for unexpected 1xx-3xx; retryable for 408, 429 and
-	// 5xx, after the response's Retry-After when it has one.
+	// 408 and 429), 1xx and 3xx; retryable for 408, 429, 5xx and an
+	// unexpected 2xx, after the response's Retry-After when it has one.
 	StatusErrorType = "HTTPStatus"
 	// ConnectionErrorType: no response (refused, reset, DNS, TLS). Retryable.
 	ConnectionErrorType = "HTTPConnection"
@@ -151,7 +151,8 @@ func Spec() activities.Spec {
 		Summary: "Send an HTTP request, optionally polling until a condition holds",
 		Description: "Sends one HTTP request and returns `{status, headers, body}` (body parsed when the response is JSON). " +
 			"A status outside `expectedStatus` (default 2xx) fails with type `HTTPStatus` and the status in the details: " +
-			"4xx is non-retryable except 408 and 429; 5xx, connection errors (`HTTPConnection`) and timeouts (`HTTPTimeout`) " +
+			"4xx (except 408 and 429), 1xx and 3xx are non-retryable; 408, 429, 5xx, an unexpected 2xx (such as 202 while a job runs), " +
+			"connection errors (`HTTPConnection`) and timeouts (`HTTPTimeout`) " +
 			"are retried under the step's retry policy, after the response's `Retry-After` when present. " +
 			"A response larger than `maxResponseBytes` fails with `HTTPResponseTooLarge`. " +
 			"Header, form, text and JSON body values may be `{secret: NAME}`, resolved by the worker from " +

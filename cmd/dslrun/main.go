@@ -5,6 +5,7 @@ import (
 	"os"
 
 	_ "github.com/dslrun/dslrun/activities/builtin"
+	_ "github.com/dslrun/dslrun/activities/http" // the http activity: a bundle chosen by main, as the built-ins are
 	dslruncmd "github.com/dslrun/dslrun/cmd"
 )
 
