@@ -5,12 +5,13 @@
 // [RegisterDisabled], which fails every step non-retryably with
 // [DisabledErrorType], saying how to turn it on.
 //
-//	- id: build
-//	  activity: shell
-//	  with:
-//	    command: [make, -C, /srv/site, build]
-//	    env: [PATH, HOME]
-//	    timeout: 5m
+//	steps:
+//	  - id: build
+//	    activity: shell
+//	    with:
+//	      command: [make, -C, /srv/site, build]
+//	      env: [PATH, HOME]
+//	      timeout: 5m
 //
 // The command is an argument list, run without a shell; a string is run by
 // /bin/sh -c only with shell: true. The process sees only the worker
