@@ -86,6 +86,7 @@ or terminated.
 	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "do not show progress")
 	o.Connect.Flags.Register(fs)
 	o.Connect.Server.register(fs)
+	o.Connect.Codec.register(fs)
 	o.Message.register(fs)
 	addPluginsFlag(cmd, opts)
 	return cmd
@@ -256,6 +257,8 @@ func reportResult(o *Options, run client.WorkflowRun, raw json.RawMessage, err e
 		status, code = "timed out", ExitTimedOut
 	case errors.Is(err, context.Canceled):
 		return &exitError{code: ExitFailure, err: fmt.Errorf("stopped waiting for %s", run.GetID())}
+	case isCodecError(err): // the run did not fail: its result is unreadable here
+		return &exitError{code: ExitFailure, err: fmt.Errorf("result of %s: %w", run.GetID(), err)}
 	default:
 		status, code = "failed", ExitFailure
 	}

@@ -40,6 +40,7 @@ type devOptions struct {
 	Grace     time.Duration
 	LogFile   string
 	LogLevel  string
+	Codec     codecFlags
 }
 
 func newDevCmd(opts *Options, runF func(*devOptions) error) *cobra.Command {
@@ -102,6 +103,7 @@ leaves the task queue to other workers ('dslrun worker').
 	fs.DurationVar(&o.Grace, "grace-period", devGracePeriod, "on shutdown, how long running activities may take to finish before they are cancelled")
 	fs.StringVar(&o.LogFile, "log-file", "", "write server and worker logs to this file (default: server logs discarded, worker logs on standard error)")
 	fs.StringVar(&o.LogLevel, "log-level", "warn", "level of logs: debug, info, warn or error")
+	o.Codec.register(fs)
 	addPluginsFlag(cmd, opts)
 	return cmd
 }
@@ -132,6 +134,7 @@ func runDev(ctx context.Context, o *devOptions) error {
 		FrontendPort:  o.Port,
 		UIPort:        o.UIPort,
 		AllowEmbedded: true,
+		Codec:         codecFlags{KeyFile: o.Codec.KeyFile, env: o.LookupEnv},
 	})
 	if err != nil {
 		if strings.Contains(err.Error(), "address already in use") {

@@ -43,6 +43,7 @@ func (o *opsOptions) register(fs *pflag.FlagSet, withRunID bool) {
 	}
 	fs.StringVarP(&o.Output, "output", "o", "text", "output format: text or json")
 	o.Connect.Flags.Register(fs)
+	o.Connect.Codec.register(fs)
 }
 
 // check validates the shared flags.

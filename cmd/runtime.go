@@ -38,6 +38,9 @@ type session struct {
 	UIAddress string
 	logOut    io.Writer
 	closers   []func() error
+	// derived are the options that a client made from Client with
+	// client.NewClientFromExisting must repeat (codec.go).
+	derived client.Options
 }
 
 // Close stops what the session started, last first.
@@ -68,6 +71,8 @@ type connectOptions struct {
 	// a fixed second (the frontend's drain). A file-backed server is always
 	// stopped cleanly.
 	AbandonMemoryServer bool
+	// Codec says where the payload codec's keys come from (codec.go).
+	Codec codecFlags
 }
 
 // open resolves the connection settings and dials Temporal, starting the
@@ -109,6 +114,10 @@ func open(ctx context.Context, opts *Options, co connectOptions) (*session, erro
 		s.UIAddress = srv.UIAddress
 	}
 	copts.Logger = newSDKLogger(logOut, co.Server.LogLevel)
+	if err := co.Codec.configure(&copts, opts.LookupEnv); err != nil {
+		s.Close()
+		return nil, err
+	}
 	c, err := client.DialContext(ctx, copts)
 	if err != nil {
 		s.Close()
@@ -119,6 +128,7 @@ func open(ctx context.Context, opts *Options, co connectOptions) (*session, erro
 	if s.Namespace == "" {
 		s.Namespace = "default"
 	}
+	s.derived = client.Options{Namespace: s.Namespace, DataConverter: copts.DataConverter, FailureConverter: copts.FailureConverter, MetricsHandler: copts.MetricsHandler}
 	return s, nil
 }
 

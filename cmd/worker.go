@@ -79,6 +79,7 @@ signal exits at once.
 	fs.DurationVar(&o.Grace, "grace-period", defaultGracePeriod, "on shutdown, how long running activities may take to finish before they are cancelled")
 	registerLogFlags(fs, &o.LogFile, &o.LogLevel)
 	o.Connect.Flags.Register(fs)
+	o.Connect.Codec.register(fs)
 	addPluginsFlag(cmd, opts)
 	return cmd
 }
@@ -225,7 +226,9 @@ func loggingClient(ctx context.Context, s *session, stderr io.Writer, logFile, l
 	if logFile != "" {
 		out = s.logOut
 	}
-	return client.NewClientFromExistingWithContext(ctx, s.Client, client.Options{Namespace: s.Namespace, Logger: newSDKLogger(out, level)})
+	copts := s.derived
+	copts.Logger = newSDKLogger(out, level)
+	return client.NewClientFromExistingWithContext(ctx, s.Client, copts)
 }
 
 // startWorker starts a worker on taskQueue serving the interpreter (with
