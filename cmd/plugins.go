@@ -21,14 +21,19 @@ const pluginsEnv = "DSLRUN_PLUGINS"
 // command: validate checks with: against their input schemas, workers
 // serve them, and the activities command lists them. A broken manifest or a
 // missing executable stops the command with every mistake at its
-// file:line:col, exit status 1.
+// file:line:col, exit status 1. It also gives cmd --allow-shell (shell.go):
+// the shell activity is then added after the plugins.
 func addPluginsFlag(cmd *cobra.Command, opts *Options) {
 	var dirs []string
 	cmd.Flags().StringArrayVar(&dirs, "plugins", nil, fmt.Sprintf(
 		"folder of exec plugins (*%s) to serve as activities; repeatable, added to $%s (a %q-separated list)",
 		exec.ManifestSuffix, pluginsEnv, string(os.PathListSeparator)))
+	allowShell := addShellFlag(cmd)
 	cmd.PreRunE = func(*cobra.Command, []string) error {
-		return loadPlugins(opts, dirs)
+		if err := loadPlugins(opts, dirs); err != nil {
+			return err
+		}
+		return loadShell(opts, *allowShell)
 	}
 }
 

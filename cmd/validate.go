@@ -80,6 +80,9 @@ func runValidate(o *validateOptions) error {
 	invalid := 0
 	for _, f := range files {
 		r := validate.File(f, o.Registry)
+		if ws := shellOffWarnings(o.Options, r); len(ws) > 0 {
+			r.Diagnostics = append(r.Diagnostics, ws...).Sort()
+		}
 		results = append(results, r)
 		if !r.Valid() {
 			invalid++

@@ -106,12 +106,16 @@ func Register(r *activities.Registry) error {
 	return r.Register(Spec(), Execute)
 }
 
+// DisabledSummary is the summary of the shell activity that
+// [RegisterDisabled] registers, which `dslrun activities` shows.
+const DisabledSummary = "Run a command on the worker: OFF, start dslrun with " + AllowFlag + " to turn it on"
+
 // RegisterDisabled adds to r, under the shell activity's name and input
 // schema (so that validate still checks with:), an activity that fails
 // every attempt, non-retryably, with [DisabledErrorType].
 func RegisterDisabled(r *activities.Registry) error {
 	spec := Spec()
-	spec.Summary = "Run a command on the worker: off, start dslrun with " + AllowFlag + " to turn it on"
+	spec.Summary = DisabledSummary
 	return r.Register(spec, disabled)
 }
 
