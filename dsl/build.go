@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/dslrun/dslrun/internal/expression"
 	"gopkg.in/yaml.v3"
 )
 
@@ -119,11 +118,8 @@ func (b *builder) collectStateKeys(w *Workflow) {
 		}
 	}
 	Walk(w, func(_ string, s *Step) bool {
-		for k := range s.Set {
-			b.stateKeys[k] = true
-		}
-		if s.ContinueAsNew != nil {
-			for k := range s.ContinueAsNew.State {
+		if a, ok := s.Body.(stateAssigner); ok {
+			for _, k := range a.assignedState() {
 				b.stateKeys[k] = true
 			}
 		}
@@ -229,14 +225,8 @@ var IDReusePolicies = []string{"allowDuplicate", "allowDuplicateFailedOnly", "re
 // IDConflictPolicies are the values of options.idConflictPolicy.
 var IDConflictPolicies = []string{"fail", "useExisting", "terminateExisting"}
 
-// ParentClosePolicies are the values of child.parentClosePolicy.
-var ParentClosePolicies = []string{"terminate", "requestCancel", "abandon"}
-
 // OverlapPolicies are the values of schedule.overlap.
 var OverlapPolicies = []string{"skip", "bufferOne", "bufferAll", "cancelOther", "terminateOther", "allowAll"}
-
-// LogLevels are the values of a log step's level.
-var LogLevels = []string{"debug", "info", "warn", "error"}
 
 func (b *builder) workflowOptions(n *yaml.Node, path string) *WorkflowOptions {
 	f, ok := b.fields(n, path, keysOf("workflowOptions"))
@@ -548,14 +538,14 @@ func (b *builder) step(n *yaml.Node, path string, sc *scope) *Step {
 	}
 	var kinds []Kind
 	for _, k := range f.order {
-		if slices.Contains(Kinds, Kind(k)) {
+		if kindOf(Kind(k)) != nil {
 			kinds = append(kinds, Kind(k))
 		}
 	}
 	switch len(kinds) {
 	case 0:
 		all := []string{"id"}
-		for _, k := range Kinds {
+		for _, k := range Kinds() {
 			all = append(all, string(k))
 		}
 		suggested := false
@@ -600,71 +590,13 @@ func (b *builder) step(n *yaml.Node, path string, sc *scope) *Step {
 		}
 	}
 	kv := f.vals[string(kind)]
-	kp := join(path, string(kind))
-	switch kind {
-	case KindActivity:
-		s.Activity = b.activityStep(kv, f, path, sc)
-	case KindSet:
-		s.Set = b.setValues(kv, kp, sc)
-	case KindIf:
-		st := &IfStep{Cond: b.cond(kv, kp, sc)}
-		if b.require(f, n, path, requiredOf("ifStep", "if")...) {
-			st.Then = b.steps(f.vals["then"], join(path, "then"), sc)
-		}
-		if e := f.vals["else"]; e != nil {
-			st.Else = b.steps(e, join(path, "else"), sc)
-		}
-		s.If = st
-	case KindSwitch:
-		s.Switch = b.switchStep(kv, f, path, sc)
-	case KindParallel:
-		s.Parallel = b.branches(kv, kp, sc)
-	case KindRace:
-		s.Race = b.branches(kv, kp, sc)
-	case KindForEach:
-		s.ForEach = b.forEach(kv, f, n, path, sc)
-	case KindWhile:
-		st := &WhileStep{Cond: b.cond(kv, kp, sc)}
-		if b.require(f, n, path, requiredOf("whileStep", "while")...) {
-			st.Do = b.steps(f.vals["do"], join(path, "do"), sc)
-		}
-		s.While = st
-	case KindSleep:
-		s.Sleep = &SleepStep{Value: b.durationOrExpr(kv, kp, sc)}
-	case KindSleepUntil:
-		s.SleepUntil = &SleepStep{Value: b.timestampOrExpr(kv, kp, sc)}
-	case KindAwait:
-		st := &AwaitStep{Cond: b.cond(kv, kp, sc)}
-		if t := f.vals["timeout"]; t != nil {
-			st.Timeout = b.positiveDuration(t, join(path, "timeout"))
-		}
-		s.Await = st
-	case KindChild:
-		s.Child = b.child(kv, kp, sc)
-	case KindSignalWorkflow:
-		s.SignalWorkflow = b.signalWorkflow(kv, kp, sc)
-	case KindTry:
-		s.Try = b.try(kv, f, n, path, sc)
-	case KindFail:
-		s.Fail = b.fail(kv, kp, sc)
-	case KindReturn:
-		s.Return = &ReturnStep{Value: b.value(kv, kp, sc)}
-	case KindContinueAsNew:
-		s.ContinueAsNew = b.continueAsNew(kv, kp, sc)
-	case KindLog:
-		st := &LogStep{Level: "info"}
-		st.Message = b.value(kv, kp, sc)
-		if l := f.vals["level"]; l != nil {
-			st.Level, _ = b.oneOf(l, join(path, "level"), LogLevels...)
-		}
-		s.Log = st
-	}
+	s.Body = kindOf(kind).build(b, stepSrc{n: n, f: f, kv: kv, path: path, kp: join(path, string(kind)), sc: sc})
 	return s
 }
 
 func kindList() string {
-	names := make([]string, len(Kinds))
-	for i, k := range Kinds {
+	names := make([]string, len(Kinds()))
+	for i, k := range Kinds() {
 		names[i] = string(k)
 	}
 	return strings.Join(names, ", ")
@@ -673,291 +605,9 @@ func kindList() string {
 // stepKeysAll lists every key that some step kind allows besides its kind.
 func stepKeysAll() []string {
 	var out []string
-	for _, k := range Kinds {
+	for _, k := range Kinds() {
 		out = append(out, stepKeysOf(k)...)
 	}
 	sort.Strings(out)
 	return slices.Compact(out)
-}
-
-func (b *builder) activityStep(kv *yaml.Node, f fieldMap, path string, sc *scope) *ActivityStep {
-	st := &ActivityStep{}
-	kp := join(path, "activity")
-	if name, ok := b.template(kv, kp, sc); ok {
-		if strings.TrimSpace(name) == "" {
-			b.errorf(kv, kp, CodeValue, "activity name must not be empty")
-		}
-		st.Name = name
-	}
-	if v := f.vals["with"]; v != nil {
-		st.With = b.value(v, join(path, "with"), sc)
-	}
-	if v := f.vals["local"]; v != nil {
-		st.Local = b.boolean(v, join(path, "local"))
-	}
-	if v := f.vals["activityId"]; v != nil {
-		if id, ok := b.template(v, join(path, "activityId"), sc); ok {
-			if strings.TrimSpace(id) == "" {
-				b.errorf(v, join(path, "activityId"), CodeValue, "must not be empty")
-			}
-			st.ActivityID = id
-		}
-	}
-	b.activityOptionFields(f, path, &st.ActivityOptions)
-	if st.Local && st.ScheduleToStartTimeout != 0 {
-		b.errorf(f.vals["scheduleToStartTimeout"], join(path, "scheduleToStartTimeout"), CodeValue, "a local activity has no schedule-to-start timeout")
-	}
-	if st.Local && st.ActivityID != "" {
-		b.errorf(f.vals["activityId"], join(path, "activityId"), CodeValue, "a local activity has no activity id of its own: activityId is not allowed")
-	}
-	if st.Local && st.TaskQueue != "" {
-		b.errorf(f.vals["taskQueue"], join(path, "taskQueue"), CodeValue, "a local activity runs on the workflow's worker: taskQueue is not allowed")
-	}
-	return st
-}
-
-func (b *builder) switchStep(kv *yaml.Node, f fieldMap, path string, sc *scope) *SwitchStep {
-	st := &SwitchStep{}
-	kp := join(path, "switch")
-	if kv.Kind != yaml.SequenceNode {
-		b.errorf(kv, kp, CodeType, "expected a list of cases, got %s", describe(kv))
-	} else {
-		if len(kv.Content) == 0 {
-			b.errorf(kv, kp, CodeValue, "switch needs at least one case")
-		}
-		for i, c := range kv.Content {
-			cp := index(kp, i)
-			cf, ok := b.fields(c, cp, keysOf("switchCase"))
-			if !ok {
-				continue
-			}
-			cs := &Case{Pos: b.pos(c)}
-			if b.require(cf, c, cp, requiredOf("switchCase", "")...) {
-				cs.When = b.cond(cf.vals["when"], join(cp, "when"), sc)
-				cs.Do = b.steps(cf.vals["do"], join(cp, "do"), sc)
-			}
-			st.Cases = append(st.Cases, cs)
-		}
-	}
-	if d := f.vals["default"]; d != nil {
-		st.Default = b.steps(d, join(path, "default"), sc)
-	}
-	return st
-}
-
-func (b *builder) branches(kv *yaml.Node, path string, sc *scope) *ParallelStep {
-	st := &ParallelStep{}
-	if kv.Kind != yaml.SequenceNode {
-		b.errorf(kv, path, CodeType, "expected a list of branches (each a list of steps), got %s", describe(kv))
-		return st
-	}
-	if len(kv.Content) < 1 {
-		b.errorf(kv, path, CodeValue, "needs at least one branch")
-	}
-	for i, c := range kv.Content {
-		if c.Kind != yaml.SequenceNode {
-			b.errorf(c, index(path, i), CodeType, "expected a branch (a list of steps), got %s", describe(c))
-			continue
-		}
-		st.Branches = append(st.Branches, b.steps(c, index(path, i), sc))
-	}
-	return st
-}
-
-func (b *builder) forEach(kv *yaml.Node, f fieldMap, n *yaml.Node, path string, sc *scope) *ForEachStep {
-	st := &ForEachStep{As: "item", Index: "index", Concurrency: 1}
-	kp := join(path, "forEach")
-	switch {
-	case kv.Kind == yaml.SequenceNode:
-		st.Items = b.value(kv, kp, sc)
-	case kv.Kind == yaml.ScalarNode && kv.Tag == "!!str" && expression.IsTemplate(kv.Value):
-		b.site(kv, kp, sc, false)
-		st.Items = kv.Value
-	default:
-		b.errorf(kv, kp, CodeType, "expected a list or ${ ... }, got %s", describe(kv))
-	}
-	if v := f.vals["as"]; v != nil {
-		if s, ok := b.ident(v, join(path, "as"), "variable"); ok {
-			st.As = s
-		}
-	}
-	if v := f.vals["index"]; v != nil {
-		if s, ok := b.ident(v, join(path, "index"), "variable"); ok {
-			st.Index = s
-		}
-	}
-	for _, k := range []string{"as", "index"} {
-		if v := f.vals[k]; v != nil && slices.Contains(ReservedVars(), v.Value) {
-			b.errorf(v, join(path, k), CodeValue, "%q is a reserved variable name", v.Value)
-		}
-	}
-	if st.As == st.Index {
-		b.errorf(n, path, CodeValue, "as and index must differ")
-	}
-	if v := f.vals["concurrency"]; v != nil {
-		st.Concurrency = b.integer(v, join(path, "concurrency"), 1, 1000)
-	}
-	if b.require(f, n, path, requiredOf("forEachStep", "forEach")...) {
-		st.Do = b.steps(f.vals["do"], join(path, "do"), sc.with(st.As, st.Index))
-	}
-	return st
-}
-
-func (b *builder) timestampOrExpr(n *yaml.Node, path string, sc *scope) Value {
-	if n.Kind == yaml.ScalarNode && (n.Tag == "!!str" || n.Tag == "!!timestamp") {
-		if expression.IsTemplate(n.Value) {
-			b.site(n, path, sc, false)
-			return n.Value
-		}
-		t, err := parseTimestamp(n.Value)
-		if err != nil {
-			b.errorf(n, path, CodeValue, "%v", err)
-			return nil
-		}
-		return t
-	}
-	b.errorf(n, path, CodeType, "expected an RFC 3339 timestamp or ${ ... }, got %s", describe(n))
-	return nil
-}
-
-func (b *builder) child(n *yaml.Node, path string, sc *scope) *ChildStep {
-	f, ok := b.fields(n, path, keysOf("childOptions"))
-	if !ok {
-		return nil
-	}
-	c := &ChildStep{Wait: true, ParentClosePolicy: "terminate"}
-	switch {
-	case f.has("workflow") && f.has("file"):
-		b.errorf(f.keys["file"], join(path, "file"), CodeValue, "a child names its workflow or its file, not both")
-	case f.has("file"):
-		if file, ok := b.nonEmpty(f.vals["file"], join(path, "file")); ok {
-			if !strings.HasSuffix(file, ".yaml") && !strings.HasSuffix(file, ".yml") {
-				b.errorf(f.vals["file"], join(path, "file"), CodeValue, "child file %q must be a .yaml or .yml file", file)
-			}
-			c.File = file
-		}
-	case b.require(f, n, path, "workflow"):
-		c.Workflow, _ = b.template(f.vals["workflow"], join(path, "workflow"), sc)
-	}
-	if v := f.vals["with"]; v != nil {
-		c.With = b.value(v, join(path, "with"), sc)
-	}
-	if v := f.vals["id"]; v != nil {
-		c.ID, _ = b.template(v, join(path, "id"), sc)
-	}
-	if v := f.vals["taskQueue"]; v != nil {
-		c.TaskQueue, _ = b.nonEmpty(v, join(path, "taskQueue"))
-	}
-	if v := f.vals["wait"]; v != nil {
-		c.Wait = b.boolean(v, join(path, "wait"))
-	}
-	if v := f.vals["parentClosePolicy"]; v != nil {
-		c.ParentClosePolicy, _ = b.oneOf(v, join(path, "parentClosePolicy"), ParentClosePolicies...)
-	}
-	for _, d := range []struct {
-		key string
-		dst *Duration
-	}{{"executionTimeout", &c.ExecutionTimeout}, {"runTimeout", &c.RunTimeout}, {"taskTimeout", &c.TaskTimeout}} {
-		if v := f.vals[d.key]; v != nil {
-			*d.dst = b.positiveDuration(v, join(path, d.key))
-		}
-	}
-	if v := f.vals["retry"]; v != nil {
-		c.Retry = b.retry(v, join(path, "retry"))
-	}
-	return c
-}
-
-func (b *builder) signalWorkflow(n *yaml.Node, path string, sc *scope) *SignalWorkflowStep {
-	f, ok := b.fields(n, path, keysOf("signalWorkflowOptions"))
-	if !ok {
-		return nil
-	}
-	s := &SignalWorkflowStep{}
-	if b.require(f, n, path, requiredOf("signalWorkflowOptions", "")...) {
-		s.WorkflowID, _ = b.template(f.vals["workflowId"], join(path, "workflowId"), sc)
-		s.Signal, _ = b.nonEmpty(f.vals["signal"], join(path, "signal"))
-	}
-	if v := f.vals["runId"]; v != nil {
-		s.RunID, _ = b.template(v, join(path, "runId"), sc)
-	}
-	if v := f.vals["with"]; v != nil {
-		s.With = b.value(v, join(path, "with"), sc)
-	}
-	return s
-}
-
-func (b *builder) try(kv *yaml.Node, f fieldMap, n *yaml.Node, path string, sc *scope) *TryStep {
-	t := &TryStep{Try: b.steps(kv, join(path, "try"), sc)}
-	if v := f.vals["catch"]; v != nil {
-		p := join(path, "catch")
-		if v.Kind != yaml.SequenceNode {
-			b.errorf(v, p, CodeType, "expected a list of handlers, got %s", describe(v))
-		} else {
-			for i, c := range v.Content {
-				cp := index(p, i)
-				cf, ok := b.fields(c, cp, keysOf("catchHandler"))
-				if !ok {
-					continue
-				}
-				ct := &Catch{Pos: b.pos(c)}
-				if tv := cf.vals["types"]; tv != nil {
-					ct.Types = b.strList(tv, join(cp, "types"))
-				}
-				if b.require(cf, c, cp, requiredOf("catchHandler", "")...) {
-					ct.Do = b.steps(cf.vals["do"], join(cp, "do"), sc.with(ScopeCatch.Vars()...))
-				}
-				t.Catch = append(t.Catch, ct)
-			}
-		}
-	}
-	if v := f.vals["finally"]; v != nil {
-		t.Finally = b.steps(v, join(path, "finally"), sc)
-	}
-	if f.vals["catch"] == nil && f.vals["finally"] == nil {
-		b.errorf(n, path, CodeRequired, "try needs catch or finally")
-	}
-	return t
-}
-
-func (b *builder) fail(n *yaml.Node, path string, sc *scope) *FailStep {
-	if n.Kind == yaml.ScalarNode {
-		return &FailStep{Message: b.value(n, path, sc)}
-	}
-	f, ok := b.fields(n, path, keysOf("failOptions"))
-	if !ok {
-		return nil
-	}
-	s := &FailStep{}
-	if b.require(f, n, path, requiredOf("failOptions", "")...) {
-		s.Message = b.value(f.vals["message"], join(path, "message"), sc)
-	}
-	if v := f.vals["type"]; v != nil {
-		s.Type, _ = b.nonEmpty(v, join(path, "type"))
-	}
-	if v := f.vals["nonRetryable"]; v != nil {
-		s.NonRetryable = b.boolean(v, join(path, "nonRetryable"))
-	}
-	if v := f.vals["details"]; v != nil {
-		s.Details = b.value(v, join(path, "details"), sc)
-	}
-	return s
-}
-
-func (b *builder) continueAsNew(n *yaml.Node, path string, sc *scope) *ContinueAsNewStep {
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
-		return &ContinueAsNewStep{}
-	}
-	f, ok := b.fields(n, path, keysOf("continueAsNewOptions"))
-	if !ok {
-		return nil
-	}
-	s := &ContinueAsNewStep{}
-	if v := f.vals["input"]; v != nil {
-		s.Input = b.value(v, join(path, "input"), sc)
-	}
-	if v := f.vals["state"]; v != nil {
-		s.State = b.setValues(v, join(path, "state"), sc)
-	}
-	return s
 }

@@ -89,15 +89,15 @@ func Normalize(w *Workflow) (*Workflow, error) {
 	defaults := c.Activity
 	c.Activity = nil
 	Walk(c, func(_ string, s *Step) bool {
-		if s.Activity != nil {
-			applyActivityDefaults(&s.Activity.ActivityOptions, defaults, s.Activity.Local)
+		if a, ok := s.Body.(*ActivityStep); ok && a != nil {
+			applyActivityDefaults(&a.ActivityOptions, defaults, a.Local)
 		}
 		return true
 	})
 	var unresolved []string
 	Walk(w, func(path string, s *Step) bool {
-		if s.Child != nil && s.Child.File != "" && len(s.Child.Definition) == 0 {
-			unresolved = append(unresolved, path+": "+s.Child.File)
+		if c, ok := s.Body.(*ChildStep); ok && c != nil && c.File != "" && len(c.Definition) == 0 {
+			unresolved = append(unresolved, path+": "+c.File)
 		}
 		return true
 	})

@@ -1,6 +1,7 @@
 package dsl
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -8,7 +9,9 @@ import (
 
 // Language is the one description of the DSL. Every mapping with fixed
 // keys (the workflow, its blocks, each step kind) and every reusable value
-// type is declared once, as a Def, in lang_defs.go. From it:
+// type is declared once, as a Def: the workflow and its blocks in
+// lang_defs.go, each step kind beside its model and builder in
+// step_*.go (see kinds.go). From it:
 //
 //   - the builder takes the keys each mapping allows and the keys it
 //     requires (unknown-key and missing-key checks);
@@ -165,16 +168,30 @@ func (l *Language) Step(k Kind) (StepKind, bool) {
 func Lang() *Language { return lang() }
 
 var lang = sync.OnceValue(func() *Language {
+	names := make([]string, 0, len(kindSpecs()))
 	l := &Language{
 		Title:   langTitle,
 		Doc:     langDoc,
 		Comment: langComment,
-		Root:    rootDef,
-		Defs:    defs,
-		StepDoc: stepDoc,
 		StepID:  stepIDKey,
-		Steps:   stepKinds,
+		Defs:    slices.Clone(defs),
 	}
+	for _, k := range kindSpecs() {
+		names = append(names, string(k.Kind))
+		l.Steps = append(l.Steps, k.StepKind)
+		l.Defs = append(l.Defs, k.defs...)
+	}
+	kinds := strings.Join(names, ", ")
+	l.StepDoc = fmt.Sprintf(stepDoc, kinds)
+	// The root's steps key names the kinds too.
+	root := *rootDef
+	root.Keys = slices.Clone(rootDef.Keys)
+	for i, k := range root.Keys {
+		if k.Name == "steps" {
+			root.Keys[i].Doc = fmt.Sprintf(k.Doc, kinds)
+		}
+	}
+	l.Root = &root
 	return l
 })
 

@@ -43,39 +43,19 @@ type stepList struct {
 // childLists returns the step lists nested in s with their paths, given
 // the path of s.
 func (s *Step) childLists(p string) []stepList {
-	var out []stepList
-	add := func(path string, steps []*Step) {
-		if steps != nil {
-			out = append(out, stepList{path, steps})
-		}
+	if s.Body == nil {
+		return nil
 	}
-	switch {
-	case s.If != nil:
-		add(join(p, "then"), s.If.Then)
-		add(join(p, "else"), s.If.Else)
-	case s.Switch != nil:
-		for i, c := range s.Switch.Cases {
-			add(join(index(join(p, "switch"), i), "do"), c.Do)
+	return s.Body.children(p, join(p, string(s.Kind)))
+}
+
+// lists returns ls without the lists that are nil.
+func lists(ls ...stepList) []stepList {
+	out := ls[:0]
+	for _, l := range ls {
+		if l.steps != nil {
+			out = append(out, l)
 		}
-		add(join(p, "default"), s.Switch.Default)
-	case s.Parallel != nil:
-		for i, b := range s.Parallel.Branches {
-			add(index(join(p, "parallel"), i), b)
-		}
-	case s.Race != nil:
-		for i, b := range s.Race.Branches {
-			add(index(join(p, "race"), i), b)
-		}
-	case s.ForEach != nil:
-		add(join(p, "do"), s.ForEach.Do)
-	case s.While != nil:
-		add(join(p, "do"), s.While.Do)
-	case s.Try != nil:
-		add(join(p, "try"), s.Try.Try)
-		for i, c := range s.Try.Catch {
-			add(join(index(join(p, "catch"), i), "do"), c.Do)
-		}
-		add(join(p, "finally"), s.Try.Finally)
 	}
 	return out
 }

@@ -251,18 +251,26 @@ func checkValid(t *testing.T, name string, src []byte) {
 	}
 }
 
-// TestValidCoverage checks that the valid definitions use every step kind
-// and every key that the schema declares outside JSON schemas.
+// TestValidCoverage checks that the valid definitions and the kinds'
+// examples (TestMinimalSteps) use every step kind and every key that the
+// schema declares outside JSON schemas.
 func TestValidCoverage(t *testing.T) {
 	used := map[string]bool{}
+	var sources []string
 	for _, src := range validDefinitions {
+		sources = append(sources, src)
+	}
+	for _, k := range dsl.Kinds() {
+		sources = append(sources, string(stepDefinition(minimalStep(t, k))))
+	}
+	for _, src := range sources {
 		var n yaml.Node
 		if err := yaml.Unmarshal([]byte(src), &n); err != nil {
 			t.Fatal(err)
 		}
 		collectKeys(&n, used)
 	}
-	for _, k := range dsl.Kinds {
+	for _, k := range dsl.Kinds() {
 		if !used[string(k)] {
 			t.Errorf("no valid definition has a %s step", k)
 		}
@@ -315,62 +323,52 @@ func collectProperties(v any, out map[string]bool) {
 	}
 }
 
-// minimalSteps holds a smallest valid step of each kind.
-var minimalSteps = map[dsl.Kind]string{
-	dsl.KindActivity:       "{activity: A}",
-	dsl.KindSet:            "{set: {x: 1}}",
-	dsl.KindIf:             "{if: true, then: []}",
-	dsl.KindSwitch:         "{switch: [{when: true, do: []}]}",
-	dsl.KindParallel:       "{parallel: [[]]}",
-	dsl.KindRace:           "{race: [[]]}",
-	dsl.KindForEach:        "{forEach: [1], do: []}",
-	dsl.KindWhile:          "{while: false, do: []}",
-	dsl.KindSleep:          "{sleep: 1s}",
-	dsl.KindSleepUntil:     `{sleepUntil: "2026-01-02T15:04:05Z"}`,
-	dsl.KindAwait:          "{await: true}",
-	dsl.KindChild:          "{child: {workflow: w}}",
-	dsl.KindSignalWorkflow: "{signalWorkflow: {workflowId: w, signal: s}}",
-	dsl.KindTry:            "{try: [], finally: []}",
-	dsl.KindFail:           "{fail: boom}",
-	dsl.KindReturn:         "{return: 1}",
-	dsl.KindContinueAsNew:  "{continueAsNew: null}",
-	dsl.KindLog:            "{log: hi}",
+// minimalStep returns a smallest valid step of kind k: its example in the
+// description of the DSL, which is a whole step (TestMinimalSteps checks
+// that it is valid).
+func minimalStep(t *testing.T, k dsl.Kind) string {
+	t.Helper()
+	sk, ok := dsl.Lang().Step(k)
+	if !ok {
+		t.Fatalf("no description of kind %s", k)
+	}
+	return "{" + strings.Trim(sk.Example, "`") + "}"
 }
 
-// stepKeys lists the keys each step kind allows besides id and its kind
-// key, as the parser's stepKeys does (dsl/build.go). TestStepKeys checks
-// the schema against it, and TestForeignStepKeys checks it against the
-// parser.
-var stepKeys = map[dsl.Kind][]string{
-	dsl.KindActivity: {"with", "local", "activityId", "taskQueue", "startToCloseTimeout", "scheduleToCloseTimeout",
-		"scheduleToStartTimeout", "heartbeatTimeout", "retry"},
-	dsl.KindIf:      {"then", "else"},
-	dsl.KindSwitch:  {"default"},
-	dsl.KindForEach: {"as", "index", "concurrency", "do"},
-	dsl.KindWhile:   {"do"},
-	dsl.KindAwait:   {"timeout"},
-	dsl.KindTry:     {"catch", "finally"},
-	dsl.KindLog:     {"level"},
+// stepKeys returns the keys step kind k allows besides id and its kind
+// key, as the description says; TestStepKeys checks the schema against
+// it, and TestForeignStepKeys the parser.
+func stepKeys(k dsl.Kind) []string {
+	sk, _ := dsl.Lang().Step(k)
+	var out []string
+	for _, name := range dsl.Lang().Def(sk.Def).KeyNames() {
+		if name != "id" && name != string(k) {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 func allStepKeys() []string {
 	var all []string
-	for _, k := range dsl.Kinds {
+	for _, k := range dsl.Kinds() {
 		all = append(all, string(k))
-		all = append(all, stepKeys[k]...)
+		all = append(all, stepKeys(k)...)
 	}
 	slices.Sort(all)
 	return slices.Compact(all)
 }
 
+// stepDefinition is a definition whose last step is step; the state
+// variables and the step id that the kinds' examples read exist.
 func stepDefinition(step string) []byte {
-	return []byte(head + "steps:\n  - " + step + "\n")
+	return []byte(head + "state: {approved: false, pending: 0, cursor: ''}\nsteps:\n  - {id: charge, activity: Charge}\n  - " + step + "\n")
 }
 
 func TestMinimalSteps(t *testing.T) {
-	for _, k := range dsl.Kinds {
+	for _, k := range dsl.Kinds() {
 		t.Run(string(k), func(t *testing.T) {
-			checkValid(t, "t.yaml", stepDefinition(minimalSteps[k]))
+			checkValid(t, "t.yaml", stepDefinition(minimalStep(t, k)))
 		})
 	}
 }
@@ -379,13 +377,13 @@ func TestMinimalSteps(t *testing.T) {
 // does not allow (other kinds' keys, and other kinds): both the parser and
 // the schema must refuse each.
 func TestForeignStepKeys(t *testing.T) {
-	for _, k := range dsl.Kinds {
-		allowed := append([]string{"id", string(k)}, stepKeys[k]...)
+	for _, k := range dsl.Kinds() {
+		allowed := append([]string{"id", string(k)}, stepKeys(k)...)
 		for _, key := range allStepKeys() {
 			if slices.Contains(allowed, key) {
 				continue
 			}
-			step := strings.TrimSuffix(minimalSteps[k], "}") + ", " + key + ": null}"
+			step := strings.TrimSuffix(minimalStep(t, k), "}") + ", " + key + ": null}"
 			src := stepDefinition(step)
 			if _, ds := dsl.Parse("t.yaml", src); !ds.HasErrors() {
 				t.Errorf("parser accepts %s", step)
@@ -410,14 +408,14 @@ func TestStepKeys(t *testing.T) {
 	}
 	defs := raw["definitions"].(map[string]any)
 	deps := defs["step"].(map[string]any)["dependencies"].(map[string]any)
-	for _, k := range dsl.Kinds {
+	for _, k := range dsl.Kinds() {
 		ref := deps[string(k)].(map[string]any)["$ref"].(string)
 		def := defs[strings.TrimPrefix(ref, "#/definitions/")].(map[string]any)
 		var got []string
 		for key := range def["properties"].(map[string]any) {
 			got = append(got, key)
 		}
-		want := append([]string{"id", string(k)}, stepKeys[k]...)
+		want := append([]string{"id", string(k)}, stepKeys(k)...)
 		slices.Sort(got)
 		slices.Sort(want)
 		if !slices.Equal(got, want) {

@@ -504,8 +504,8 @@ func quoteAll(ss []string) []string {
 }
 
 func kindList() string {
-	names := make([]string, len(dsl.Kinds))
-	for i, k := range dsl.Kinds {
+	names := make([]string, len(dsl.Kinds()))
+	for i, k := range dsl.Kinds() {
 		names[i] = string(k)
 	}
 	return strings.Join(names, ", ")

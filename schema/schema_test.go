@@ -215,7 +215,7 @@ func TestConventions(t *testing.T) {
 		t.Errorf("false schemas at %v, want %v", falses, wantFalses)
 	}
 	var kinds []string
-	for _, k := range dsl.Kinds {
+	for _, k := range dsl.Kinds() {
 		kinds = append(kinds, string(k))
 	}
 	got := requiredGroups(dsl.Lang())
@@ -289,7 +289,7 @@ func TestStepKinds(t *testing.T) {
 		props = append(props, k)
 	}
 	var kinds []string
-	for _, k := range dsl.Kinds {
+	for _, k := range dsl.Kinds() {
 		kinds = append(kinds, string(k))
 	}
 	sort.Strings(deps)

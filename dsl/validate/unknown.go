@@ -34,7 +34,7 @@ func checkActivityNames(filename string, root *yaml.Node, w *dsl.Workflow, reg *
 	}
 	var names []string
 	dsl.Walk(w, func(path string, s *dsl.Step) bool {
-		a := s.Activity
+		a, _ := s.Body.(*dsl.ActivityStep)
 		if a == nil || expression.IsTemplate(a.Name) {
 			return true
 		}

@@ -87,7 +87,7 @@ func (rs *resolver) source(filename string, src []byte) *Result {
 func (rs *resolver) bundleChildren(filename string, root *yaml.Node, w *dsl.Workflow) dsl.Diagnostics {
 	var ds dsl.Diagnostics
 	dsl.Walk(w, func(path string, s *dsl.Step) bool {
-		c := s.Child
+		c, _ := s.Body.(*dsl.ChildStep)
 		if c == nil || c.File == "" {
 			return true
 		}
@@ -244,7 +244,7 @@ func isPluginManifest(p string) bool {
 func checkActivityInputs(filename string, root *yaml.Node, w *dsl.Workflow, reg *activities.Registry) dsl.Diagnostics {
 	var ds dsl.Diagnostics
 	dsl.Walk(w, func(path string, s *dsl.Step) bool {
-		a := s.Activity
+		a, _ := s.Body.(*dsl.ActivityStep)
 		if a == nil || strings.Contains(a.Name, "${") {
 			return true
 		}

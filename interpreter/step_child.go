@@ -1,0 +1,159 @@
+package interpreter
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/dslrun/dslrun/dsl"
+)
+
+// The steps that reach other workflows: child and signalWorkflow (see
+// dsl/step_child.go).
+
+type childNode struct {
+	workflow value
+	with     value
+	id       value // nil: chosen by Temporal
+	spec     *dsl.ChildStep
+	retry    *temporal.RetryPolicy
+	// envelope carries the child's bundled definition (child.file), so that
+	// the child runs it without any worker knowing it by name.
+	envelope *Envelope
+}
+
+type signalNode struct {
+	workflowID value
+	runID      value
+	name       string
+	with       value
+}
+
+func (c *compiler) child(kp string, ch *dsl.ChildStep, vars []string) *childNode {
+	cn := &childNode{
+		workflow: c.value(kp+".workflow", ch.Workflow, vars),
+		with:     c.value(kp+".with", ch.With, vars),
+		spec:     ch,
+		retry:    RetryPolicy(ch.Retry),
+	}
+	if len(ch.Definition) > 0 {
+		cn.envelope = &Envelope{Definition: ch.Definition, Hash: dsl.Hash(ch.Definition)}
+	}
+	if ch.ID != "" {
+		cn.id = c.value(kp+".id", ch.ID, vars)
+	}
+	return cn
+}
+
+func (c *compiler) signalWorkflow(kp string, sw *dsl.SignalWorkflowStep, vars []string) *signalNode {
+	return &signalNode{
+		workflowID: c.value(kp+".workflowId", sw.WorkflowID, vars),
+		runID:      c.value(kp+".runId", sw.RunID, vars),
+		name:       sw.Signal,
+		with:       c.value(kp+".with", sw.With, vars),
+	}
+}
+
+// parentClosePolicy maps the DSL's parent close policies.
+func parentClosePolicy(s string) (enumspb.ParentClosePolicy, bool) {
+	switch s {
+	case "", "terminate":
+		return enumspb.PARENT_CLOSE_POLICY_TERMINATE, true
+	case "requestCancel":
+		return enumspb.PARENT_CLOSE_POLICY_REQUEST_CANCEL, true
+	case "abandon":
+		return enumspb.PARENT_CLOSE_POLICY_ABANDON, true
+	}
+	return enumspb.PARENT_CLOSE_POLICY_UNSPECIFIED, false
+}
+
+// childWorkflow starts a child workflow and waits for its result, or only
+// for its start when the step does not wait.
+func (r *runner) childWorkflow(ctx workflow.Context, e *env, n *node, c *childNode) (any, error) {
+	tv, err := e.eval(c.workflow)
+	if err != nil {
+		return nil, exprFailure(n.path, "child.workflow", err)
+	}
+	wfType, ok := tv.(string)
+	if !ok || strings.TrimSpace(wfType) == "" {
+		return nil, exprFailure(n.path, "child.workflow", fmt.Errorf("the workflow type must be a non-empty string, got %s %q", typeName(tv), text(tv)))
+	}
+	with, err := e.eval(c.with)
+	if err != nil {
+		return nil, exprFailure(n.path, "child.with", err)
+	}
+	id := ""
+	if c.id != nil {
+		iv, err := e.eval(c.id)
+		if err != nil {
+			return nil, exprFailure(n.path, "child.id", err)
+		}
+		id = text(iv)
+	}
+	pcp, ok := parentClosePolicy(c.spec.ParentClosePolicy)
+	if !ok {
+		return nil, exprFailure(n.path, "child.parentClosePolicy", fmt.Errorf("unknown parent close policy %q", c.spec.ParentClosePolicy))
+	}
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:               id,
+		TaskQueue:                c.spec.TaskQueue,
+		WorkflowExecutionTimeout: time.Duration(c.spec.ExecutionTimeout),
+		WorkflowRunTimeout:       time.Duration(c.spec.RunTimeout),
+		WorkflowTaskTimeout:      time.Duration(c.spec.TaskTimeout),
+		RetryPolicy:              c.retry,
+		ParentClosePolicy:        pcp,
+		// A waited-for child is part of the step: when the run is cancelled,
+		// wait for the child to end (its own cleanup included).
+		WaitForCancellation: c.spec.Wait,
+		StaticSummary:       n.summary,
+	})
+	what := fmt.Sprintf("child workflow %q", wfType)
+	args := []any{with}
+	if c.envelope != nil {
+		args = append(args, c.envelope)
+	}
+	fut := workflow.ExecuteChildWorkflow(cctx, wfType, args...)
+	var exec workflow.Execution
+	err = fut.GetChildWorkflowExecution().Get(ctx, &exec)
+	r.waited()
+	if err != nil {
+		return nil, errorFailure(n.path, what, wfType, err, nil)
+	}
+	if !c.spec.Wait {
+		return map[string]any{"workflowId": exec.ID, "runId": exec.RunID}, nil
+	}
+	res, err := r.result(ctx, fut)
+	if err != nil {
+		return nil, errorFailure(n.path, what, wfType, err, c.retry)
+	}
+	return res, nil
+}
+
+func (r *runner) signalWorkflow(ctx workflow.Context, e *env, n *node, s *signalNode) (any, error) {
+	idv, err := e.eval(s.workflowID)
+	if err != nil {
+		return nil, exprFailure(n.path, "signalWorkflow.workflowId", err)
+	}
+	runv, err := e.eval(s.runID)
+	if err != nil {
+		return nil, exprFailure(n.path, "signalWorkflow.runId", err)
+	}
+	with, err := e.eval(s.with)
+	if err != nil {
+		return nil, exprFailure(n.path, "signalWorkflow.with", err)
+	}
+	id := text(idv)
+	if id == "" {
+		return nil, exprFailure(n.path, "signalWorkflow.workflowId", fmt.Errorf("the workflow id is empty"))
+	}
+	err = workflow.SignalExternalWorkflow(ctx, id, text(runv), s.name, with).Get(ctx, nil)
+	r.waited()
+	if err != nil {
+		return nil, errorFailure(n.path, fmt.Sprintf("signal %q to workflow %q", s.name, id), "", err, nil)
+	}
+	return nil, nil
+}

@@ -1,0 +1,154 @@
+package interpreter
+
+import (
+	"fmt"
+	"slices"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/dslrun/dslrun/dsl"
+)
+
+// The loops: forEach and while (see dsl/step_loop.go).
+
+type forEachNode struct {
+	items       value
+	as, index   string
+	concurrency int
+	do          []*node
+}
+
+type whileNode struct {
+	cond value
+	do   []*node
+}
+
+func (c *compiler) forEach(path, kp string, f *dsl.ForEachStep, vars []string) *forEachNode {
+	as, index := f.As, f.Index
+	if as == "" {
+		as = "item"
+	}
+	if index == "" {
+		index = "index"
+	}
+	inner := append(slices.Clone(vars), as, index)
+	return &forEachNode{
+		items:       c.value(kp, f.Items, vars),
+		as:          as,
+		index:       index,
+		concurrency: max(f.Concurrency, 1),
+		do:          c.steps(path+".do", f.Do, inner),
+	}
+}
+
+func (c *compiler) while(path, kp string, w *dsl.WhileStep, vars []string) *whileNode {
+	return &whileNode{cond: c.value(kp, w.Cond, vars), do: c.steps(path+".do", w.Do, vars)}
+}
+
+// forEach runs the body for every item, at most concurrency at a time, each
+// iteration in a scope of its own. Its result is the list of iteration
+// results in input order.
+func (r *runner) forEach(ctx workflow.Context, e *env, sc *scope, n *node, f *forEachNode) (any, error) {
+	iv, err := e.eval(f.items)
+	if err != nil {
+		return nil, exprFailure(n.path, "forEach", err)
+	}
+	var items []any
+	switch t := iv.(type) {
+	case []any:
+		items = t
+	case nil:
+	default:
+		return nil, exprFailure(n.path, "forEach", fmt.Errorf("items must be a list, got %s", typeName(iv)))
+	}
+	results := make([]any, len(items))
+	iteration := func(ctx workflow.Context, i int) error {
+		isc := sc.child(true, binding{f.as, items[i]}, binding{f.index, i})
+		res, err := r.execList(ctx, isc, f.do)
+		results[i] = res
+		return err
+	}
+	if f.concurrency <= 1 || len(items) <= 1 {
+		for i := range items {
+			if err := iteration(ctx, i); err != nil {
+				return nil, err
+			}
+		}
+		return results, nil
+	}
+
+	bctx, cancel := workflow.WithCancel(ctx)
+	defer cancel()
+	inFlight, started, done := 0, 0, 0
+	var first error
+	for i := range items {
+		if inFlight >= f.concurrency {
+			if err := workflow.Await(ctx, func() bool { return inFlight < f.concurrency || first != nil }); err != nil && first == nil {
+				first = errorFailure(n.path, "", "", err, nil)
+			}
+			r.waited()
+		}
+		if first != nil {
+			break
+		}
+		inFlight++
+		started++
+		workflow.GoNamed(bctx, fmt.Sprintf("%s.do#%d", n.path, i), func(ctx workflow.Context) {
+			if err := iteration(ctx, i); err != nil && first == nil {
+				first = err
+				cancel()
+			}
+			inFlight--
+			done++
+		})
+	}
+	r.awaitAll(ctx, func() bool { return done == started })
+	if first != nil {
+		return nil, first
+	}
+	return results, nil
+}
+
+// while runs the body while the condition holds. Where the loop is
+// resumable (see cursor), each iteration after the first of a run may
+// continue as new; the loop then resumes in the next run, where its
+// condition is read again from the carried state, and a run that continued
+// as new inside the body resumes there. Its result is the last
+// iteration's.
+func (r *runner) while(ctx workflow.Context, e *env, sc *scope, n *node, w *whileNode, cur cursor) (any, error) {
+	var last any
+	for iter := 0; ; iter++ {
+		if iter == 0 && len(cur.resume) > 1 {
+			res, err := r.execListAt(ctx, sc, w.do, into(cur.pos, 0, cur.resume))
+			if err != nil {
+				return nil, err
+			}
+			last = res
+			continue
+		}
+		if iter > 0 && cur.pos != nil {
+			if err := r.autoContinue(ctx, cur.pos); err != nil {
+				return nil, err
+			}
+		}
+		if iter > 0 {
+			r.busy++
+			if r.busy > maxBusySteps {
+				return nil, limitFailure(n.path, fmt.Sprintf("the run executed %d steps without waiting once (a loop that never waits?)", maxBusySteps))
+			}
+		}
+		e.refresh()
+		ok, err := e.cond(w.cond)
+		if err != nil {
+			return nil, exprFailure(n.path, "while", err)
+		}
+		if !ok {
+			return last, nil
+		}
+		res, err := r.execListAt(ctx, sc, w.do, into(cur.pos, 0, nil))
+		if err != nil {
+			return nil, err
+		}
+		last = res
+	}
+}
