@@ -41,7 +41,8 @@
 // mapping of the values it assigned; if, switch, try, while, the result of
 // the steps that ran (nil when none); parallel and forEach, the list of
 // branch or iteration results in definition or input order; race,
-// {branch, result} of the winner; await, true, or false on timeout; sleep,
+// {branch, result} of the winner; await, true, or false on timeout; assert,
+// true (or the step fails with AssertionFailed); sleep,
 // sleepUntil, signalWorkflow and log, nil. The run's result is the output
 // expression, evaluated after the last step, unless a return step ran.
 //

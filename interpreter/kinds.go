@@ -72,6 +72,10 @@ func (c *compiler) compileBody(n *node, s *dsl.Step, vars []string) {
 		if b, ok := bodyOf[dsl.TryStep](c, n, s); ok {
 			n.data = c.try(path, kp, b, vars)
 		}
+	case dsl.KindAssert:
+		if b, ok := bodyOf[dsl.AssertStep](c, n, s); ok {
+			n.data = c.assert(kp, b, vars)
+		}
 	case dsl.KindFail:
 		if b, ok := bodyOf[dsl.FailStep](c, n, s); ok {
 			n.data = c.fail(kp, b, vars)
@@ -137,6 +141,8 @@ func (r *runner) dispatch(ctx workflow.Context, sc *scope, n *node, cur cursor) 
 		return r.signalWorkflow(ctx, e, n, d)
 	case *tryNode:
 		return r.try(ctx, sc, d)
+	case *assertNode:
+		return r.assert(e, n, d)
 	case *failNode:
 		return nil, r.fail(e, n, d)
 	case *returnNode:
