@@ -394,3 +394,32 @@ func decodedPayloads(t *testing.T, historyJSON string) string {
 	walk(doc)
 	return b.String()
 }
+
+// TestHTTPValidateMisspeltKey: validate reports a misspelt key of an http
+// step's with: at its line, with a did-you-mean. (The column is the key's
+// value's: dsl/validate maps the path of an unknown property to its value
+// node.)
+func TestHTTPValidateMisspeltKey(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"get.yaml": `dsl: v1
+name: get
+steps:
+  - id: get
+    activity: http
+    with:
+      url: https://example.com/items
+      headrs: {Accept: application/json}
+      poll: {intervl: 1s, until: response.status == 200}
+`})
+	code, stdout, stderr := run("validate", filepath.Join(dir, "get.yaml"))
+	if code != 1 {
+		t.Fatalf("validate exited %d, want 1\n%s%s", code, stdout, stderr)
+	}
+	for _, want := range []string{
+		`get.yaml:8:15: steps[0].with.headrs: unknown property "headrs" (did you mean "headers"?) (input of activity "http")`,
+		`get.yaml:9:23: steps[0].with.poll.intervl: unknown property "intervl" (did you mean "interval"?) (input of activity "http")`,
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("validate's stderr lacks\n%s\n in:\n%s", want, stderr)
+		}
+	}
+}
