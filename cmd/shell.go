@@ -66,7 +66,7 @@ func shellOffWarnings(opts *Options, r *validate.Result) dsl.Diagnostics {
 	}
 	var ds dsl.Diagnostics
 	dsl.Walk(r.Workflow, func(path string, s *dsl.Step) bool {
-		a := s.Activity
+		a, _ := s.Body.(*dsl.ActivityStep)
 		if a == nil || a.Name != shell.Name {
 			return true
 		}
