@@ -73,7 +73,7 @@ or terminated.
 			if runF != nil {
 				return runF(o)
 			}
-			return runApply(cmd.Context(), o)
+			return applyJSONError(o, runApply(cmd.Context(), o))
 		},
 	}
 	fs := cmd.Flags()
@@ -97,6 +97,9 @@ func runApply(ctx context.Context, o *applyOptions) error {
 		ctx = context.Background()
 	}
 	r := validate.File(o.File, o.Registry)
+	if !r.Valid() && o.Output == "json" { // the diagnostics go in the JSON
+		return &exitError{code: ExitFailure, err: &invalidDefinition{fmt.Errorf("%s is invalid: nothing was started", o.File), r.Diagnostics}}
+	}
 	for _, d := range r.Diagnostics { // errors, or warnings only
 		fmt.Fprintln(o.Stderr, d.String())
 	}
@@ -145,7 +148,7 @@ func runApply(ctx context.Context, o *applyOptions) error {
 		return printStarted(o, run)
 	}
 	if !o.Quiet && o.Output == "text" {
-		fmt.Fprintf(o.Stderr, "started %s (workflow id %s, run id %s)\n", w.Name, run.GetID(), run.GetRunID())
+		fmt.Fprintf(o.Stderr, "%s %s (workflow id %s, run id %s)\n", startedLine(run), w.Name, run.GetID(), run.GetRunID())
 	}
 	return waitRun(ctx, o.Options, s.Client, run, o.Output, o.Quiet, o.File, start.Options.TaskQueue)
 }
@@ -233,6 +236,9 @@ type runResult struct {
 	Error      *jsonFailure    `json:"error,omitempty"`
 	// Update is the outcome of apply --update.
 	Update *updateOutcome `json:"update,omitempty"`
+	// Existing is set when apply --signal or --update found the run
+	// already running: it got the message, and no run was started.
+	Existing bool `json:"existingRun,omitempty"`
 }
 
 type jsonFailure struct {
@@ -270,6 +276,7 @@ func reportResult(o *Options, run client.WorkflowRun, raw json.RawMessage, err e
 			res.Result = raw
 		}
 		res.Update = startedUpdate(run)
+		res.Existing = startedExisting(run)
 		if err != nil {
 			res.Error = &jsonFailure{Message: err.Error(), Chain: chain, At: at}
 		}
@@ -375,9 +382,9 @@ func printStarted(o *applyOptions, run client.WorkflowRun) error {
 	if o.Output == "json" {
 		enc := json.NewEncoder(o.Stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(runResult{WorkflowID: run.GetID(), RunID: run.GetRunID(), Status: "running", Update: startedUpdate(run)})
+		return enc.Encode(runResult{WorkflowID: run.GetID(), RunID: run.GetRunID(), Status: "running", Update: startedUpdate(run), Existing: startedExisting(run)})
 	}
-	fmt.Fprintf(o.Stdout, "started workflow id %s, run id %s\n", run.GetID(), run.GetRunID())
+	fmt.Fprintf(o.Stdout, "%s workflow id %s, run id %s\n", startedLine(run), run.GetID(), run.GetRunID())
 	return nil
 }
 

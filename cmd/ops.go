@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	commonpb "go.temporal.io/api/common/v1"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
@@ -33,6 +34,8 @@ type opsOptions struct {
 	Connect    connectOptions
 
 	namespace string // set by dial
+	// jsonl allows -o jsonl (history).
+	jsonl bool
 }
 
 // register adds the flags every operations command has; withRunID adds
@@ -48,7 +51,12 @@ func (o *opsOptions) register(fs *pflag.FlagSet, withRunID bool) {
 
 // check validates the shared flags.
 func (o *opsOptions) check() error {
-	if o.Output != "text" && o.Output != "json" {
+	switch {
+	case o.Output == "text" || o.Output == "json":
+	case o.Output == "jsonl" && o.jsonl:
+	case o.jsonl:
+		return usageErrorf("--output must be text, json or jsonl, not %q", o.Output)
+	default:
 		return usageErrorf("--output must be text or json, not %q", o.Output)
 	}
 	return nil
@@ -81,14 +89,57 @@ func (o *opsOptions) runError(what string, err error) error {
 	return &exitError{code: ExitFailure, err: fmt.Errorf("%s: %w", what, err)}
 }
 
+// currentRun describes the run the command acts on (--run-id, else the
+// latest run of the workflow id) and returns its run id and status.
+func (o *opsOptions) currentRun(ctx context.Context, s *session, what string) (string, enumspb.WorkflowExecutionStatus, error) {
+	resp, err := s.Client.DescribeWorkflowExecution(ctx, o.WorkflowID, o.RunID)
+	if err != nil {
+		return "", 0, o.runError(what, err)
+	}
+	info := resp.GetWorkflowExecutionInfo()
+	return info.GetExecution().GetRunId(), info.GetStatus(), nil
+}
+
+// closedError is the error of a command that needs a running run, on one
+// that has closed.
+func (o *opsOptions) closedError(what, runID string, status enumspb.WorkflowExecutionStatus) error {
+	return &exitError{code: ExitFailure, err: fmt.Errorf("%s: workflow %q (run id %s) has already closed (%s)", what, o.WorkflowID, runID, statusName(status))}
+}
+
 // newOpsCmd builds an operations command: cmd's RunE is set to check the
 // shared flags, take the workflow id from the first argument, and call
 // run with a context that Ctrl-C cancels.
+// A command that acts on one run (it has --run-id) and takes the workflow
+// id as its first argument also takes it as --workflow-id (-w), the
+// Temporal CLI's way.
 func newOpsCmd(o *opsOptions, cmd *cobra.Command, run func(ctx context.Context, args []string) error) *cobra.Command {
+	idFlag := cmd.Flags().Lookup("run-id") != nil && cmd.Flags().Lookup("workflow-id") == nil
+	if idFlag {
+		cmd.Flags().StringVarP(&o.WorkflowID, "workflow-id", "w", "", "workflow id, in place of the first argument")
+	}
+	withFlag := func(c *cobra.Command, args []string) []string {
+		if f := c.Flags().Lookup("workflow-id"); idFlag && f.Changed {
+			return append([]string{o.WorkflowID}, args...)
+		}
+		return args
+	}
+	if validate := cmd.Args; idFlag && validate != nil {
+		cmd.Args = func(c *cobra.Command, args []string) error {
+			full := withFlag(c, args)
+			if err := validate(c, full); err != nil {
+				if len(full) > len(args) {
+					return usageErrorf("%v (--workflow-id counts as the first)", err)
+				}
+				return err
+			}
+			return nil
+		}
+	}
 	cmd.RunE = func(c *cobra.Command, args []string) error {
 		if err := o.check(); err != nil {
 			return err
 		}
+		args = withFlag(c, args)
 		if len(args) > 0 {
 			o.WorkflowID = args[0]
 			if o.WorkflowID == "" {
@@ -162,7 +213,12 @@ func runSignal(ctx context.Context, o *signalOptions) error {
 		return o.runError("signal", err)
 	}
 	if o.Output == "json" {
-		return encodeJSON(o.Stdout, map[string]string{"workflowId": o.WorkflowID, "runId": o.RunID, "signal": o.Name, "status": "sent"})
+		// The run that got the signal: the one named, else the latest.
+		runID, _, err := o.currentRun(ctx, s, "signal")
+		if err != nil {
+			return err
+		}
+		return encodeJSON(o.Stdout, map[string]string{"workflowId": o.WorkflowID, "runId": runID, "signal": o.Name, "status": "sent"})
 	}
 	fmt.Fprintf(o.Stdout, "signalled %s: %s\n", o.WorkflowID, o.Name)
 	return nil
@@ -300,6 +356,12 @@ func runUpdate(ctx context.Context, o *updateOptions) error {
 	if h != nil {
 		out.RunID = h.RunID()
 	}
+	if out.RunID == "" {
+		// The handle knows the run only when the server said which it was.
+		if runID, _, derr := o.currentRun(ctx, s, "update "+o.Name); derr == nil {
+			out.RunID = runID
+		}
+	}
 	out.set(raw, err)
 	return out.report(o.Options, o.Output)
 }
@@ -418,9 +480,17 @@ func runCancel(ctx context.Context, o *cancelOptions) error {
 		return err
 	}
 	defer s.Close()
+	// The server accepts a cancel request for a closed run, and ignores it.
+	runID, status, err := o.currentRun(ctx, s, "cancel")
+	if err != nil {
+		return err
+	}
+	if status != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		return o.closedError("cancel", runID, status)
+	}
 	_, err = s.Client.WorkflowService().RequestCancelWorkflowExecution(ctx, &workflowservice.RequestCancelWorkflowExecutionRequest{
 		Namespace:         s.Namespace,
-		WorkflowExecution: &commonpb.WorkflowExecution{WorkflowId: o.WorkflowID, RunId: o.RunID},
+		WorkflowExecution: &commonpb.WorkflowExecution{WorkflowId: o.WorkflowID, RunId: runID},
 		Identity:          identity(),
 		RequestId:         uuid.NewString(),
 		Reason:            o.Reason,
@@ -429,7 +499,7 @@ func runCancel(ctx context.Context, o *cancelOptions) error {
 		return o.runError("cancel", err)
 	}
 	if o.Output == "json" {
-		return encodeJSON(o.Stdout, map[string]string{"workflowId": o.WorkflowID, "runId": o.RunID, "status": "cancel requested"})
+		return encodeJSON(o.Stdout, map[string]string{"workflowId": o.WorkflowID, "runId": runID, "status": "cancel requested"})
 	}
 	fmt.Fprintf(o.Stdout, "cancellation of %s requested\n", o.WorkflowID)
 	return nil
@@ -469,11 +539,18 @@ func runTerminate(ctx context.Context, o *terminateOptions) error {
 		return err
 	}
 	defer s.Close()
-	if err := s.Client.TerminateWorkflow(ctx, o.WorkflowID, o.RunID, o.Reason); err != nil {
+	runID, status, err := o.currentRun(ctx, s, "terminate")
+	if err != nil {
+		return err
+	}
+	if status != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		return o.closedError("terminate", runID, status)
+	}
+	if err := s.Client.TerminateWorkflow(ctx, o.WorkflowID, runID, o.Reason); err != nil {
 		return o.runError("terminate", err)
 	}
 	if o.Output == "json" {
-		return encodeJSON(o.Stdout, map[string]string{"workflowId": o.WorkflowID, "runId": o.RunID, "status": "terminated"})
+		return encodeJSON(o.Stdout, map[string]string{"workflowId": o.WorkflowID, "runId": runID, "status": "terminated"})
 	}
 	fmt.Fprintf(o.Stdout, "terminated %s\n", o.WorkflowID)
 	return nil

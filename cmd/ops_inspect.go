@@ -12,10 +12,13 @@ import (
 	"github.com/spf13/cobra"
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
+	failurepb "go.temporal.io/api/failure/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/temporalproto"
 	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -67,6 +70,49 @@ type runDescription struct {
 	Parent            string            `json:"parentWorkflowId,omitempty"`
 	PendingActivities []pendingActivity `json:"pendingActivities"`
 	PendingChildren   []pendingChild    `json:"pendingChildren"`
+	// Result is the output of a completed run.
+	Result json.RawMessage `json:"result,omitempty"`
+	// Failure is the failure chain of a failed or timed-out run.
+	Failure *jsonFailure `json:"failure,omitempty"`
+	// Reason is the reason given to terminate the run.
+	Reason string `json:"reason,omitempty"`
+	// NewRunID is the run a continued-as-new run handed over to.
+	NewRunID string `json:"newRunId,omitempty"`
+}
+
+// closeOutcome fills in how a closed run ended, from its close event.
+func (d *runDescription) closeOutcome(ctx context.Context, c client.Client) error {
+	it := c.GetWorkflowHistory(ctx, d.WorkflowID, d.RunID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT)
+	if !it.HasNext() {
+		return nil
+	}
+	ev, err := it.Next()
+	if err != nil {
+		return err
+	}
+	failure := func(f *failurepb.Failure) {
+		if f == nil {
+			return
+		}
+		err := temporal.GetDefaultFailureConverter().FailureToError(f)
+		d.Failure = &jsonFailure{Message: err.Error(), Chain: failureChain(err)}
+	}
+	switch a := ev.GetAttributes().(type) {
+	case *historypb.HistoryEvent_WorkflowExecutionCompletedEventAttributes:
+		d.Result = payloadsJSON(a.WorkflowExecutionCompletedEventAttributes.GetResult())
+		if d.Result == nil {
+			d.Result = json.RawMessage("null")
+		}
+	case *historypb.HistoryEvent_WorkflowExecutionFailedEventAttributes:
+		failure(a.WorkflowExecutionFailedEventAttributes.GetFailure())
+	case *historypb.HistoryEvent_WorkflowExecutionTimedOutEventAttributes:
+		d.Failure = &jsonFailure{Message: "timed out", Chain: []string{"timeout: start to close"}}
+	case *historypb.HistoryEvent_WorkflowExecutionTerminatedEventAttributes:
+		d.Reason = a.WorkflowExecutionTerminatedEventAttributes.GetReason()
+	case *historypb.HistoryEvent_WorkflowExecutionContinuedAsNewEventAttributes:
+		d.NewRunID = a.WorkflowExecutionContinuedAsNewEventAttributes.GetNewExecutionRunId()
+	}
+	return nil
 }
 
 type pendingActivity struct {
@@ -163,6 +209,11 @@ func runDescribe(ctx context.Context, o *opsOptions) error {
 			ParentClosePolicy: strings.ToLower(c.GetParentClosePolicy().String()),
 		})
 	}
+	if info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		if err := d.closeOutcome(ctx, s.Client); err != nil {
+			return o.runError("describe", err)
+		}
+	}
 	if o.Output == "json" {
 		return encodeJSON(o.Stdout, d)
 	}
@@ -181,8 +232,19 @@ func runDescribe(ctx context.Context, o *opsOptions) error {
 	row("close time", d.CloseTime)
 	row("history length", fmt.Sprint(d.HistoryLength))
 	row("parent", d.Parent)
+	if d.Result != nil {
+		row("result", compactJSON(d.Result))
+	}
+	row("reason", d.Reason)
+	row("new run id", d.NewRunID)
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if d.Failure != nil {
+		fmt.Fprintln(o.Stdout, "failure")
+		for i, line := range d.Failure.Chain {
+			fmt.Fprintf(o.Stdout, "%s%s\n", strings.Repeat("  ", i+1), line)
+		}
 	}
 	if len(d.PendingActivities) > 0 {
 		fmt.Fprintln(o.Stdout, "pending activities")
@@ -242,26 +304,43 @@ func runResultCmd(ctx context.Context, o *opsOptions) error {
 // historyOptions are the options of dslrun history.
 type historyOptions struct {
 	opsOptions
+	Follow bool
+	Raw    bool
 }
 
 func newHistoryCmd(opts *Options, runF func(*historyOptions) error) *cobra.Command {
-	o := &historyOptions{opsOptions{Options: opts}}
+	o := &historyOptions{opsOptions: opsOptions{Options: opts, jsonl: true}}
 	cmd := &cobra.Command{
 		Use:   "history WORKFLOW_ID",
 		Short: "Print the event history of a run",
 		Long: `Print the event history of one run, an event a line: id, time, type and the
-event's gist (activity type, timer, signal or update name, failure).
+event's gist (activity type, timer, signal or update name, failure, results
+decoded as JSON).
 
-With --output json the history is printed in Temporal's JSON form, the one
-'temporal workflow show --output json' prints and that the Go SDK's
-worker.NewWorkflowReplayer (client.HistoryFromJSON) reads back, so a run
-can be replayed against a changed interpreter.
+With --output jsonl each event is a line of JSON, its payloads decoded into
+the JSON values they hold (--raw keeps them as Temporal encodes them: base64
+data with its metadata). --follow prints the events as they happen, until
+the run closes.
 
-  dslrun history order-42 --output json --address localhost:7233 > order-42.json`,
+With --output json the history is printed in Temporal's standard JSON form,
+payloads base64-encoded, as 'temporal workflow show --output json' prints it:
+'dslrun replay' and the SDKs' replayers (client.HistoryFromJSON in Go) read it
+back, so a run can be replayed against a changed interpreter.
+
+  dslrun history order-42 --output json --address localhost:7233 > order-42.json
+  dslrun history order-42 --follow --address localhost:7233`,
 		Args: cobra.ExactArgs(1),
 	}
 	o.register(cmd.Flags(), true)
+	cmd.Flags().BoolVarP(&o.Follow, "follow", "f", false, "print events as they happen until the run closes (text or jsonl)")
+	cmd.Flags().BoolVar(&o.Raw, "raw", false, "with -o jsonl: keep payloads encoded as they are in Temporal (-o json always does)")
 	return newOpsCmd(&o.opsOptions, cmd, func(ctx context.Context, _ []string) error {
+		if o.Follow && o.Output == "json" {
+			return usageErrorf("--follow prints events as they come: use --output text or jsonl")
+		}
+		if o.Raw && o.Output == "text" {
+			return usageErrorf("--raw applies to --output jsonl (--output json is always raw)")
+		}
 		if runF != nil {
 			return runF(o)
 		}
@@ -275,14 +354,27 @@ func runHistory(ctx context.Context, o *historyOptions) error {
 		return err
 	}
 	defer s.Close()
-	it := s.Client.GetWorkflowHistory(ctx, o.WorkflowID, o.RunID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	it := s.Client.GetWorkflowHistory(ctx, o.WorkflowID, o.RunID, o.Follow, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	h := &historypb.History{}
 	for it.HasNext() {
 		ev, err := it.Next()
 		if err != nil {
 			return o.runError("history", err)
 		}
-		h.Events = append(h.Events, ev)
+		switch {
+		case o.Output == "jsonl":
+			if err := writeEventJSONL(o.Stdout, ev, o.Raw); err != nil {
+				return err
+			}
+		case o.Follow:
+			line := fmt.Sprintf("%-4d  %-24s  %-38s  %s", ev.GetEventId(), timeOf(ev.GetEventTime()), ev.GetEventType().String(), eventGist(ev))
+			fmt.Fprintln(o.Stdout, strings.TrimRight(line, " "))
+		default:
+			h.Events = append(h.Events, ev)
+		}
+	}
+	if o.Output == "jsonl" || o.Follow {
+		return nil
 	}
 	if o.Output == "json" {
 		b, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(h)
@@ -307,6 +399,32 @@ func runHistory(ctx context.Context, o *historyOptions) error {
 		}
 	}
 	return nil
+}
+
+// writeEventJSONL writes ev as one line of JSON. Unless raw, its payloads
+// are the JSON values they hold (Temporal's payload shorthand); an event
+// with a payload that is not plain JSON (binary, or still encrypted) keeps
+// all its payloads encoded.
+func writeEventJSONL(w io.Writer, ev *historypb.HistoryEvent, raw bool) error {
+	var b []byte
+	var err error
+	if !raw {
+		b, err = temporalproto.CustomJSONMarshalOptions{
+			Metadata: map[string]any{commonpb.EnablePayloadShorthandMetadataKey: true},
+		}.Marshal(ev)
+	}
+	if raw || err != nil {
+		if b, err = (temporalproto.CustomJSONMarshalOptions{}).Marshal(ev); err != nil {
+			return err
+		}
+	}
+	var line bytes.Buffer
+	if err := json.Compact(&line, b); err != nil {
+		return err
+	}
+	line.WriteByte('\n')
+	_, err = w.Write(line.Bytes())
+	return err
 }
 
 // eventGist says in a few words what an event is about.

@@ -86,9 +86,13 @@ func checkDeclared(kind, name, workflow string, declared []string) error {
 func (m *startMessage) start(ctx context.Context, o *applyOptions, c client.Client, st *interpreter.Start) (client.WorkflowRun, error) {
 	switch {
 	case m.Signal != "":
+		before := runningRunID(ctx, c, st.Options.ID)
 		run, err := c.SignalWithStartWorkflow(ctx, st.Options.ID, m.Signal, m.arg, st.Options, st.WorkflowType, st.Args...)
 		if err != nil {
 			return nil, &exitError{code: ExitFailure, err: fmt.Errorf("signal-with-start: %w", err)}
+		}
+		if before != "" && run.GetRunID() == before {
+			return &existingRun{run}, nil
 		}
 		return run, nil
 	case m.Update != "":
@@ -108,6 +112,7 @@ func (m *startMessage) updateWithStart(ctx context.Context, o *applyOptions, c c
 		// the run that already holds the id is what the pattern is for.
 		so.WorkflowIDConflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING
 	}
+	before := runningRunID(ctx, c, so.ID)
 	op := c.NewWithStartWorkflowOperation(so, st.WorkflowType, st.Args...)
 	out := &updateOutcome{UpdateID: uuid.NewString(), Update: m.Update}
 	h, err := c.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
@@ -139,7 +144,7 @@ func (m *startMessage) updateWithStart(ctx context.Context, o *applyOptions, c c
 		err = h.Get(ctx, &raw)
 	}
 	out.set(raw, err)
-	ur := &updatedRun{WorkflowRun: run, update: out}
+	ur := &updatedRun{WorkflowRun: run, update: out, existing: before != "" && run.GetRunID() == before}
 	if out.Status == "rejected" {
 		if o.Output == "json" {
 			_ = encodeJSON(o.Stdout, runResult{WorkflowID: run.GetID(), RunID: run.GetRunID(), Status: "running", Update: out})
@@ -161,7 +166,48 @@ func (m *startMessage) updateWithStart(ctx context.Context, o *applyOptions, c c
 // outcome into apply's JSON result.
 type updatedRun struct {
 	client.WorkflowRun
-	update *updateOutcome
+	update   *updateOutcome
+	existing bool // the run was already running: none was started
+}
+
+// existingRun is the run that apply --signal found running under the id:
+// it got the signal, and no run was started.
+type existingRun struct{ client.WorkflowRun }
+
+// runningRunID returns the run id of the run running under id, or "".
+func runningRunID(ctx context.Context, c client.Client, id string) string {
+	if id == "" {
+		return ""
+	}
+	resp, err := c.DescribeWorkflowExecution(ctx, id, "")
+	if err != nil || resp.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		return ""
+	}
+	return resp.GetWorkflowExecutionInfo().GetExecution().GetRunId()
+}
+
+// startedExisting reports whether apply's signal or update went to a run
+// that was already running rather than to one it started.
+func startedExisting(run client.WorkflowRun) bool {
+	switch r := run.(type) {
+	case *existingRun:
+		return true
+	case *updatedRun:
+		return r.existing
+	}
+	return false
+}
+
+// startedLine says what apply did: started a run, or sent its signal or
+// update to the run already running under the id.
+func startedLine(run client.WorkflowRun) string {
+	if !startedExisting(run) {
+		return "started"
+	}
+	if startedUpdate(run) != nil {
+		return "updated the running"
+	}
+	return "signalled the running"
 }
 
 // startedUpdate returns the outcome of the update a run was started with,

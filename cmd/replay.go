@@ -102,6 +102,7 @@ read), 2 usage.
 	fs.StringVarP(&o.RunID, "run-id", "r", "", "with --workflow-id: this run (default: the latest)")
 	fs.StringVarP(&o.Output, "output", "o", "text", "output format: text or json")
 	o.Connect.Flags.Register(fs)
+	o.Connect.Codec.register(fs) // histories read from the server are decoded
 	return cmd
 }
 
