@@ -11,13 +11,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dslrun/dslrun/activities"
+	"github.com/dslrun/dslrun/activities/builtin"
 	dslruncmd "github.com/dslrun/dslrun/cmd"
 	"github.com/dslrun/dslrun/codec"
 	"github.com/dslrun/dslrun/internal/devserver"
+	"github.com/dslrun/dslrun/interpreter"
 	commonpb "go.temporal.io/api/common/v1"
+	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/proxy"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/worker"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -238,4 +244,68 @@ func TestCodecEndToEnd(t *testing.T) {
 			t.Errorf("the database file holds %q in plaintext", c)
 		}
 	}
+}
+
+// TestCodecWorkerWithoutKey starts a run with a key and serves it first
+// with a worker that has no key: its workflow task fails, naming the key
+// id, and is retried, while the run stays running (it would fail if the
+// decoding error reached workflow code). A worker with the key then runs it
+// to completion.
+func TestCodecWorkerWithoutKey(t *testing.T) {
+	addr := sharedServer(t)
+	conn := []string{"--address", addr}
+	keys := writeKey(t, t.TempDir(), "late-1")
+	id, queue := "codec-late-key", "q-codec-late"
+	mustRun(t, dslruncmd.ExitOK, append([]string{"apply", filepath.Join("..", "examples", "hello.yaml"), "--id", id, "--task-queue", queue, "--detach",
+		"--codec-key-file", keys, "--input", `{"name": "canary-late"}`}, conn...)...)
+
+	keyless := startCodecWorker(t, addr, queue, nil)
+	ctx := testContext(t, hangBound)
+	plain := dial(t, addr)
+	waitEvent(ctx, t, plain, id, enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED)
+	keyless.Stop()
+	var failure string
+	for _, ev := range history(ctx, t, plain, id) {
+		if a := ev.GetWorkflowTaskFailedEventAttributes(); a != nil {
+			failure = a.GetFailure().GetMessage()
+		}
+	}
+	if !strings.Contains(failure, `payload is encrypted with key "late-1", and no codec key is configured`) {
+		t.Errorf("workflow task failure %q does not name the key", failure)
+	}
+	if out := mustRun(t, dslruncmd.ExitOK, append([]string{"describe", id, "-o", "json", "--codec-key-file", keys}, conn...)...); !strings.Contains(out, `"status": "running"`) {
+		t.Fatalf("the run is not running after the keyless worker:\n%s", out)
+	}
+
+	k, err := codec.LoadKeyFile(keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	startCodecWorker(t, addr, queue, k)
+	if out := mustRun(t, dslruncmd.ExitOK, append([]string{"result", id, "--codec-key-file", keys}, conn...)...); !strings.Contains(out, "Hello, canary-late!") {
+		t.Errorf("result %q", out)
+	}
+}
+
+// startCodecWorker starts an interpreter worker whose client has the codec
+// with keys (nil: none). It stops when the test ends, if not before.
+func startCodecWorker(t *testing.T, addr, queue string, keys *codec.Keys) worker.Worker {
+	t.Helper()
+	c, err := client.Dial(client.Options{HostPort: addr, Logger: quietLogger(), DataConverter: codec.NewDataConverter(codec.New(keys, codec.Options{}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	w := worker.New(c, queue, worker.Options{})
+	interpreter.Register(w, interpreter.Options{})
+	reg := activities.NewRegistry()
+	if err := builtin.Register(reg); err != nil {
+		t.Fatal(err)
+	}
+	reg.Attach(w)
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Stop)
+	return w
 }

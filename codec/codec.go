@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
@@ -226,8 +227,81 @@ func New(keys *Keys, opts Options) *Codec {
 
 // NewDataConverter is the SDK's default data converter with c applied to
 // every payload.
+//
+// In workflow code (the SDK hands it the workflow context through
+// converter.ContextAware), a payload that does not decrypt panics with its
+// *KeyError instead of returning it. The SDK then fails the workflow task,
+// which the server retries, and the run waits for a worker with the key;
+// returned to workflow code, the error could fail the run instead (the
+// SDK fails a run whose input does not decode), so that one worker started
+// without the key would fail every run it picked up. Clients and activities
+// get the error.
 func NewDataConverter(c *Codec) converter.DataConverter {
-	return converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), c)
+	return &dataConverter{parent: converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), c)}
+}
+
+// dataConverter is a codec data converter that panics on a KeyError in
+// workflow code.
+type dataConverter struct {
+	parent     converter.DataConverter
+	inWorkflow bool
+}
+
+var (
+	_ converter.ContextAware                          = (*dataConverter)(nil)
+	_ converter.DataConverterWithSerializationContext = (*dataConverter)(nil)
+)
+
+func (d *dataConverter) check(err error) error {
+	var ke *KeyError
+	if d.inWorkflow && errors.As(err, &ke) {
+		panic(err)
+	}
+	return err
+}
+
+// ToPayload implements converter.DataConverter.
+func (d *dataConverter) ToPayload(value any) (*commonpb.Payload, error) {
+	return d.parent.ToPayload(value)
+}
+
+// ToPayloads implements converter.DataConverter.
+func (d *dataConverter) ToPayloads(value ...any) (*commonpb.Payloads, error) {
+	return d.parent.ToPayloads(value...)
+}
+
+// FromPayload implements converter.DataConverter.
+func (d *dataConverter) FromPayload(payload *commonpb.Payload, valuePtr any) error {
+	return d.check(d.parent.FromPayload(payload, valuePtr))
+}
+
+// FromPayloads implements converter.DataConverter.
+func (d *dataConverter) FromPayloads(payloads *commonpb.Payloads, valuePtrs ...any) error {
+	return d.check(d.parent.FromPayloads(payloads, valuePtrs...))
+}
+
+// ToString implements converter.DataConverter.
+func (d *dataConverter) ToString(payload *commonpb.Payload) string { return d.parent.ToString(payload) }
+
+// ToStrings implements converter.DataConverter.
+func (d *dataConverter) ToStrings(payloads *commonpb.Payloads) []string {
+	return d.parent.ToStrings(payloads)
+}
+
+// WithWorkflowContext implements converter.ContextAware.
+func (d *dataConverter) WithWorkflowContext(converter.WorkflowContext) converter.DataConverter {
+	return &dataConverter{parent: d.parent, inWorkflow: true}
+}
+
+// WithContext implements converter.ContextAware.
+func (d *dataConverter) WithContext(context.Context) converter.DataConverter {
+	return &dataConverter{parent: d.parent}
+}
+
+// WithSerializationContext implements
+// converter.DataConverterWithSerializationContext.
+func (d *dataConverter) WithSerializationContext(sc converter.SerializationContext) converter.DataConverter {
+	return &dataConverter{parent: converter.WithDataConverterSerializationContext(d.parent, sc), inWorkflow: d.inWorkflow}
 }
 
 // Encrypts reports whether c encrypts (it has a key).

@@ -2,6 +2,7 @@ package codec_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"errors"
 	"strings"
@@ -159,4 +160,30 @@ func TestParseKeysErrors(t *testing.T) {
 	if k.Current() != "a" || k.String() != "codec keys [a, b]" {
 		t.Fatalf("%s current %s", k, k.Current())
 	}
+}
+
+func TestDataConverterPanicsInWorkflowCode(t *testing.T) {
+	enc, err := codec.NewDataConverter(codec.New(mustKeys(t, genLine(t, "w1")), codec.Options{})).ToPayload("x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc := codec.NewDataConverter(codec.New(nil, codec.Options{}))
+	var s string
+	// A client or an activity gets the error...
+	if err := dc.(converter.ContextAware).WithContext(context.Background()).FromPayload(enc, &s); err == nil {
+		t.Fatal("no error")
+	}
+	// ...workflow code panics with it, so that the workflow task fails.
+	defer func() {
+		p := recover()
+		err, _ := p.(error)
+		var ke *codec.KeyError
+		if !errors.As(err, &ke) || ke.KeyID != "w1" {
+			t.Fatalf("recovered %v", p)
+		}
+	}()
+	wdc := dc.(converter.ContextAware).WithWorkflowContext(nil)
+	wdc = wdc.(converter.DataConverterWithSerializationContext).WithSerializationContext(nil)
+	_ = wdc.FromPayloads(&commonpb.Payloads{Payloads: []*commonpb.Payload{enc}}, &s)
+	t.Fatal("no panic")
 }
