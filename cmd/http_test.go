@@ -23,6 +23,7 @@ import (
 	"github.com/dslrun/dslrun/activities"
 	"github.com/dslrun/dslrun/activities/builtin"
 	dhttp "github.com/dslrun/dslrun/activities/http" // also registers http in the default registry of this test binary, as cmd/dslrun does
+	dslruncmd "github.com/dslrun/dslrun/cmd"
 	"github.com/dslrun/dslrun/internal/devserver"
 	"github.com/dslrun/dslrun/interpreter"
 )
@@ -122,7 +123,9 @@ func (s *exampleService) count(key string) int {
 
 // TestHTTPExamples runs every examples/http-*.yaml end to end on the shared
 // embedded server against a local service, and checks the outputs and what
-// the service saw.
+// the service saw. With -record it also writes their histories where
+// TestRecordHistories writes the other examples' (for the interpreter's
+// replay test).
 func TestHTTPExamples(t *testing.T) {
 	const token = "Bearer example-token"
 	t.Setenv(dhttp.SecretEnvPrefix+"API_TOKEN", token)
@@ -173,6 +176,17 @@ func TestHTTPExamples(t *testing.T) {
 			wantJSON(t, stdout, tt.want)
 			if tt.check != nil {
 				tt.check(t, s)
+			}
+			if *record {
+				// TestRecordHistories -record skips these examples: they
+				// need the local service.
+				h := mustRun(t, dslruncmd.ExitOK, "history", queue, "--address", addr, "-o", "json")
+				replayJSON(t, h)
+				out := filepath.Join(historiesDir, strings.TrimSuffix(tt.file, ".yaml")+".json")
+				if err := os.WriteFile(out, []byte(h), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				t.Logf("wrote %s", out)
 			}
 		})
 	}
