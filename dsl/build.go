@@ -152,31 +152,8 @@ func (b *builder) activityOptions(n *yaml.Node, path string, into *ActivityOptio
 	if o == nil {
 		o = &ActivityOptions{}
 	}
-	b.activityOptionFields(f, path, o)
+	b.readKeys(f, n, path, "activityOptions", o, nil)
 	return o
-}
-
-func (b *builder) activityOptionFields(f fieldMap, path string, o *ActivityOptions) {
-	if v := f.vals["taskQueue"]; v != nil {
-		o.TaskQueue, _ = b.nonEmpty(v, join(path, "taskQueue"))
-	}
-	durations := []struct {
-		key string
-		dst *Duration
-	}{
-		{"startToCloseTimeout", &o.StartToCloseTimeout},
-		{"scheduleToCloseTimeout", &o.ScheduleToCloseTimeout},
-		{"scheduleToStartTimeout", &o.ScheduleToStartTimeout},
-		{"heartbeatTimeout", &o.HeartbeatTimeout},
-	}
-	for _, d := range durations {
-		if v := f.vals[d.key]; v != nil {
-			*d.dst = b.positiveDuration(v, join(path, d.key))
-		}
-	}
-	if v := f.vals["retry"]; v != nil {
-		o.Retry = b.retry(v, join(path, "retry"))
-	}
 }
 
 func (b *builder) positiveDuration(n *yaml.Node, path string) Duration {
@@ -195,23 +172,9 @@ func (b *builder) retry(n *yaml.Node, path string) *RetryPolicy {
 		return nil
 	}
 	r := &RetryPolicy{}
-	if v := f.vals["initialInterval"]; v != nil {
-		r.InitialInterval = b.positiveDuration(v, join(path, "initialInterval"))
-	}
-	if v := f.vals["backoffCoefficient"]; v != nil {
-		r.BackoffCoefficient = b.number(v, join(path, "backoffCoefficient"))
-		if r.BackoffCoefficient != 0 && r.BackoffCoefficient < 1 {
-			b.errorf(v, join(path, "backoffCoefficient"), CodeValue, "backoff coefficient must be at least 1")
-		}
-	}
-	if v := f.vals["maximumInterval"]; v != nil {
-		r.MaximumInterval = b.positiveDuration(v, join(path, "maximumInterval"))
-	}
-	if v := f.vals["maximumAttempts"]; v != nil {
-		r.MaximumAttempts = b.integer(v, join(path, "maximumAttempts"), 0, 1_000_000)
-	}
-	if v := f.vals["nonRetryableErrorTypes"]; v != nil {
-		r.NonRetryableErrorTypes = b.strList(v, join(path, "nonRetryableErrorTypes"))
+	b.readKeys(f, n, path, "retryPolicy", r, nil)
+	if v := f.vals["backoffCoefficient"]; v != nil && r.BackoffCoefficient != 0 && r.BackoffCoefficient < 1 {
+		b.errorf(v, join(path, "backoffCoefficient"), CodeValue, "backoff coefficient must be at least 1")
 	}
 	if r.MaximumInterval != 0 && r.InitialInterval != 0 && r.MaximumInterval < r.InitialInterval {
 		b.errorf(f.vals["maximumInterval"], join(path, "maximumInterval"), CodeValue, "maximum interval is shorter than the initial interval")
@@ -235,23 +198,7 @@ func (b *builder) workflowOptions(n *yaml.Node, path string) *WorkflowOptions {
 	}
 	o := &WorkflowOptions{}
 	inputOnly := &scope{vars: ScopeStart.Vars()}
-	if v := f.vals["id"]; v != nil {
-		o.ID, _ = b.template(v, join(path, "id"), inputOnly)
-	}
-	if v := f.vals["taskQueue"]; v != nil {
-		o.TaskQueue, _ = b.nonEmpty(v, join(path, "taskQueue"))
-	}
-	for _, d := range []struct {
-		key string
-		dst *Duration
-	}{{"executionTimeout", &o.ExecutionTimeout}, {"runTimeout", &o.RunTimeout}, {"taskTimeout", &o.TaskTimeout}, {"startDelay", &o.StartDelay}} {
-		if v := f.vals[d.key]; v != nil {
-			*d.dst = b.positiveDuration(v, join(path, d.key))
-		}
-	}
-	if v := f.vals["retry"]; v != nil {
-		o.Retry = b.retry(v, join(path, "retry"))
-	}
+	b.readKeys(f, n, path, "workflowOptions", o, inputOnly, "cron", "memo", "searchAttributes")
 	if v := f.vals["cron"]; v != nil {
 		if s, ok := b.nonEmpty(v, join(path, "cron")); ok {
 			if err := checkCron(s); err != nil {
@@ -265,12 +212,6 @@ func (b *builder) workflowOptions(n *yaml.Node, path string) *WorkflowOptions {
 	}
 	if v := f.vals["searchAttributes"]; v != nil {
 		o.SearchAttributes = b.mapValue(v, join(path, "searchAttributes"), inputOnly)
-	}
-	if v := f.vals["idReusePolicy"]; v != nil {
-		o.IDReusePolicy, _ = b.oneOf(v, join(path, "idReusePolicy"), IDReusePolicies...)
-	}
-	if v := f.vals["idConflictPolicy"]; v != nil {
-		o.IDConflictPolicy, _ = b.oneOf(v, join(path, "idConflictPolicy"), IDConflictPolicies...)
 	}
 	if o.Cron != "" && o.StartDelay != 0 {
 		b.errorf(f.vals["startDelay"], join(path, "startDelay"), CodeValue, "startDelay cannot be combined with cron")
@@ -294,9 +235,7 @@ func (b *builder) schedule(n *yaml.Node, path string) *Schedule {
 		return nil
 	}
 	s := &Schedule{}
-	if v := f.vals["id"]; v != nil {
-		s.ID, _ = b.nonEmpty(v, join(path, "id"))
-	}
+	b.readKeys(f, n, path, "schedule", s, nil, "intervals", "cron", "calendars")
 	if v := f.vals["intervals"]; v != nil {
 		p := join(path, "intervals")
 		if v.Kind != yaml.SequenceNode {
@@ -309,12 +248,7 @@ func (b *builder) schedule(n *yaml.Node, path string) *Schedule {
 					continue
 				}
 				var iv ScheduleInterval
-				if b.require(cf, c, cp, requiredOf("scheduleInterval", "")...) {
-					iv.Every = b.positiveDuration(cf.vals["every"], join(cp, "every"))
-				}
-				if o := cf.vals["offset"]; o != nil {
-					iv.Offset = b.duration(o, join(cp, "offset"))
-				}
+				b.readKeys(cf, c, cp, "scheduleInterval", &iv, nil)
 				s.Intervals = append(s.Intervals, iv)
 			}
 		}
@@ -357,24 +291,6 @@ func (b *builder) schedule(n *yaml.Node, path string) *Schedule {
 			}
 		}
 	}
-	if v := f.vals["jitter"]; v != nil {
-		s.Jitter = b.duration(v, join(path, "jitter"))
-	}
-	if v := f.vals["timeZone"]; v != nil {
-		s.TimeZone, _ = b.nonEmpty(v, join(path, "timeZone"))
-	}
-	if v := f.vals["overlap"]; v != nil {
-		s.Overlap, _ = b.oneOf(v, join(path, "overlap"), OverlapPolicies...)
-	}
-	if v := f.vals["paused"]; v != nil {
-		s.Paused = b.boolean(v, join(path, "paused"))
-	}
-	if v := f.vals["note"]; v != nil {
-		s.Note, _ = b.str(v, join(path, "note"))
-	}
-	if v := f.vals["input"]; v != nil {
-		s.Input = b.value(v, join(path, "input"), nil)
-	}
 	if len(s.Intervals) == 0 && len(s.Cron) == 0 && len(s.Calendars) == 0 && len(b.ds) == before {
 		b.errorf(n, path, CodeRequired, "a schedule needs at least one of intervals, cron or calendars")
 	}
@@ -387,12 +303,7 @@ func (b *builder) autoContinueAsNew(n *yaml.Node, path string) *AutoContinueAsNe
 		return nil
 	}
 	a := &AutoContinueAsNew{}
-	if v := f.vals["disabled"]; v != nil {
-		a.Disabled = b.boolean(v, join(path, "disabled"))
-	}
-	if v := f.vals["afterEvents"]; v != nil {
-		a.AfterEvents = b.integer(v, join(path, "afterEvents"), 100, 50_000)
-	}
+	b.readKeys(f, n, path, "autoContinueAsNew", a, nil)
 	return a
 }
 
@@ -435,12 +346,7 @@ func (b *builder) signals(n *yaml.Node, path string, root *scope) map[string]*Si
 			continue
 		}
 		s := &Signal{Pos: b.pos(f.keys[k])}
-		if sv := sf.vals["set"]; sv != nil {
-			s.Set = b.setValues(sv, join(p, "set"), sc)
-		}
-		if dv := sf.vals["do"]; dv != nil {
-			s.Do = b.steps(dv, join(p, "do"), sc)
-		}
+		b.readKeys(sf, v, p, "signalHandler", s, sc)
 		if sf.vals["set"] == nil && sf.vals["do"] == nil && len(b.ds) == before {
 			b.errorf(v, p, CodeRequired, "a signal handler needs set or do")
 		}
@@ -477,18 +383,7 @@ func (b *builder) updates(n *yaml.Node, path string, root *scope) map[string]*Up
 			continue
 		}
 		u := &Update{Pos: b.pos(f.keys[k])}
-		if a := uf.vals["args"]; a != nil {
-			u.Args = b.jsonSchema(a, join(p, "args"))
-		}
-		if c := uf.vals["validate"]; c != nil {
-			u.Validate = b.cond(c, join(p, "validate"), sc)
-		}
-		if d := uf.vals["do"]; d != nil {
-			u.Do = b.steps(d, join(p, "do"), sc)
-		}
-		if r := uf.vals["return"]; r != nil {
-			u.Return = b.value(r, join(p, "return"), sc)
-		}
+		b.readKeys(uf, v, p, "updateHandler", u, sc)
 		out[k] = u
 	}
 	return out

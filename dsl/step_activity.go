@@ -78,12 +78,7 @@ func buildActivity(b *builder, s stepSrc) Body {
 		}
 		st.Name = name
 	}
-	if v := s.val("with"); v != nil {
-		st.With = b.value(v, s.keyPath("with"), s.sc)
-	}
-	if v := s.val("local"); v != nil {
-		st.Local = b.boolean(v, s.keyPath("local"))
-	}
+	b.readKeys(s.f, s.n, s.path, "activityStep", st, s.sc, "id", "activity", "activityId")
 	if v := s.val("activityId"); v != nil {
 		if id, ok := b.template(v, s.keyPath("activityId"), s.sc); ok {
 			if strings.TrimSpace(id) == "" {
@@ -92,7 +87,6 @@ func buildActivity(b *builder, s stepSrc) Body {
 			st.ActivityID = id
 		}
 	}
-	b.activityOptionFields(s.f, s.path, &st.ActivityOptions)
 	if st.Local && st.ScheduleToStartTimeout != 0 {
 		b.errorf(s.val("scheduleToStartTimeout"), s.keyPath("scheduleToStartTimeout"), CodeValue, "a local activity has no schedule-to-start timeout")
 	}

@@ -29,9 +29,7 @@ func init() {
 		decode: decodeBody[*AssertStep],
 		build: func(b *builder, s stepSrc) Body {
 			st := &AssertStep{Cond: b.cond(s.kv, s.kp, s.sc)}
-			if v := s.val("message"); v != nil {
-				st.Message = b.value(v, s.keyPath("message"), s.sc)
-			}
+			b.readKeys(s.f, s.n, s.path, "assertStep", st, s.sc, "id", "assert")
 			return st
 		},
 	})

@@ -98,12 +98,7 @@ func init() {
 		decode: decodeBody[*IfStep],
 		build: func(b *builder, s stepSrc) Body {
 			st := &IfStep{Cond: b.cond(s.kv, s.kp, s.sc)}
-			if b.require(s.f, s.n, s.path, requiredOf("ifStep", "if")...) {
-				st.Then = b.steps(s.val("then"), s.keyPath("then"), s.sc)
-			}
-			if e := s.val("else"); e != nil {
-				st.Else = b.steps(e, s.keyPath("else"), s.sc)
-			}
+			b.readKeys(s.f, s.n, s.path, "ifStep", st, s.sc, "id", "if")
 			return st
 		},
 	})
@@ -187,16 +182,11 @@ func buildSwitch(b *builder, s stepSrc) Body {
 				continue
 			}
 			cs := &Case{Pos: b.pos(c)}
-			if b.require(cf, c, cp, requiredOf("switchCase", "")...) {
-				cs.When = b.cond(cf.vals["when"], join(cp, "when"), s.sc)
-				cs.Do = b.steps(cf.vals["do"], join(cp, "do"), s.sc)
-			}
+			b.readKeys(cf, c, cp, "switchCase", cs, s.sc)
 			st.Cases = append(st.Cases, cs)
 		}
 	}
-	if d := s.val("default"); d != nil {
-		st.Default = b.steps(d, s.keyPath("default"), s.sc)
-	}
+	b.readKeys(s.f, s.n, s.path, "switchStep", st, s.sc, "id", "switch")
 	return st
 }
 
@@ -214,19 +204,12 @@ func buildTry(b *builder, s stepSrc) Body {
 					continue
 				}
 				ct := &Catch{Pos: b.pos(c)}
-				if tv := cf.vals["types"]; tv != nil {
-					ct.Types = b.strList(tv, join(cp, "types"))
-				}
-				if b.require(cf, c, cp, requiredOf("catchHandler", "")...) {
-					ct.Do = b.steps(cf.vals["do"], join(cp, "do"), s.sc.with(ScopeCatch.Vars()...))
-				}
+				b.readKeys(cf, c, cp, "catchHandler", ct, s.sc.with(ScopeCatch.Vars()...))
 				t.Catch = append(t.Catch, ct)
 			}
 		}
 	}
-	if v := s.val("finally"); v != nil {
-		t.Finally = b.steps(v, s.keyPath("finally"), s.sc)
-	}
+	b.readKeys(s.f, s.n, s.path, "tryStep", t, s.sc, "id", "try", "catch")
 	if s.val("catch") == nil && s.val("finally") == nil {
 		b.errorf(s.n, s.path, CodeRequired, "try needs catch or finally")
 	}

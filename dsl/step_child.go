@@ -161,32 +161,7 @@ func buildChild(b *builder, s stepSrc) Body {
 	case b.require(f, n, path, "workflow"):
 		c.Workflow, _ = b.template(f.vals["workflow"], join(path, "workflow"), sc)
 	}
-	if v := f.vals["with"]; v != nil {
-		c.With = b.value(v, join(path, "with"), sc)
-	}
-	if v := f.vals["id"]; v != nil {
-		c.ID, _ = b.template(v, join(path, "id"), sc)
-	}
-	if v := f.vals["taskQueue"]; v != nil {
-		c.TaskQueue, _ = b.nonEmpty(v, join(path, "taskQueue"))
-	}
-	if v := f.vals["wait"]; v != nil {
-		c.Wait = b.boolean(v, join(path, "wait"))
-	}
-	if v := f.vals["parentClosePolicy"]; v != nil {
-		c.ParentClosePolicy, _ = b.oneOf(v, join(path, "parentClosePolicy"), ParentClosePolicies...)
-	}
-	for _, d := range []struct {
-		key string
-		dst *Duration
-	}{{"executionTimeout", &c.ExecutionTimeout}, {"runTimeout", &c.RunTimeout}, {"taskTimeout", &c.TaskTimeout}} {
-		if v := f.vals[d.key]; v != nil {
-			*d.dst = b.positiveDuration(v, join(path, d.key))
-		}
-	}
-	if v := f.vals["retry"]; v != nil {
-		c.Retry = b.retry(v, join(path, "retry"))
-	}
+	b.readKeys(f, n, path, "childOptions", c, sc, "workflow", "file")
 	return c
 }
 
@@ -197,15 +172,6 @@ func buildSignalWorkflow(b *builder, s stepSrc) Body {
 		return (*SignalWorkflowStep)(nil)
 	}
 	st := &SignalWorkflowStep{}
-	if b.require(f, n, path, requiredOf("signalWorkflowOptions", "")...) {
-		st.WorkflowID, _ = b.template(f.vals["workflowId"], join(path, "workflowId"), sc)
-		st.Signal, _ = b.nonEmpty(f.vals["signal"], join(path, "signal"))
-	}
-	if v := f.vals["runId"]; v != nil {
-		st.RunID, _ = b.template(v, join(path, "runId"), sc)
-	}
-	if v := f.vals["with"]; v != nil {
-		st.With = b.value(v, join(path, "with"), sc)
-	}
+	b.readKeys(f, n, path, "signalWorkflowOptions", st, sc)
 	return st
 }

@@ -101,9 +101,7 @@ func init() {
 		decode: decodeBody[*WhileStep],
 		build: func(b *builder, s stepSrc) Body {
 			st := &WhileStep{Cond: b.cond(s.kv, s.kp, s.sc)}
-			if b.require(s.f, s.n, s.path, requiredOf("whileStep", "while")...) {
-				st.Do = b.steps(s.val("do"), s.keyPath("do"), s.sc)
-			}
+			b.readKeys(s.f, s.n, s.path, "whileStep", st, s.sc, "id", "while")
 			return st
 		},
 	})
@@ -139,11 +137,6 @@ func buildForEach(b *builder, s stepSrc) Body {
 	if st.As == st.Index {
 		b.errorf(s.n, s.path, CodeValue, "as and index must differ")
 	}
-	if v := s.val("concurrency"); v != nil {
-		st.Concurrency = b.integer(v, s.keyPath("concurrency"), 1, 1000)
-	}
-	if b.require(s.f, s.n, s.path, requiredOf("forEachStep", "forEach")...) {
-		st.Do = b.steps(s.val("do"), s.keyPath("do"), sc.with(st.As, st.Index))
-	}
+	b.readKeys(s.f, s.n, s.path, "forEachStep", st, sc.with(st.As, st.Index), "id", "forEach", "as", "index")
 	return st
 }

@@ -187,11 +187,8 @@ func init() {
 var LogLevels = []string{"debug", "info", "warn", "error"}
 
 func buildLog(b *builder, s stepSrc) Body {
-	st := &LogStep{Level: "info"}
-	st.Message = b.value(s.kv, s.kp, s.sc)
-	if l := s.val("level"); l != nil {
-		st.Level, _ = b.oneOf(l, s.keyPath("level"), LogLevels...)
-	}
+	st := &LogStep{Level: "info", Message: b.value(s.kv, s.kp, s.sc)}
+	b.readKeys(s.f, s.n, s.path, "logStep", st, s.sc, "id", "log")
 	return st
 }
 
@@ -205,18 +202,7 @@ func buildFail(b *builder, s stepSrc) Body {
 		return (*FailStep)(nil)
 	}
 	st := &FailStep{}
-	if b.require(f, n, path, requiredOf("failOptions", "")...) {
-		st.Message = b.value(f.vals["message"], join(path, "message"), sc)
-	}
-	if v := f.vals["type"]; v != nil {
-		st.Type, _ = b.nonEmpty(v, join(path, "type"))
-	}
-	if v := f.vals["nonRetryable"]; v != nil {
-		st.NonRetryable = b.boolean(v, join(path, "nonRetryable"))
-	}
-	if v := f.vals["details"]; v != nil {
-		st.Details = b.value(v, join(path, "details"), sc)
-	}
+	b.readKeys(f, n, path, "failOptions", st, sc)
 	return st
 }
 
@@ -230,11 +216,6 @@ func buildContinueAsNew(b *builder, s stepSrc) Body {
 		return (*ContinueAsNewStep)(nil)
 	}
 	st := &ContinueAsNewStep{}
-	if v := f.vals["input"]; v != nil {
-		st.Input = b.value(v, join(path, "input"), sc)
-	}
-	if v := f.vals["state"]; v != nil {
-		st.State = b.setValues(v, join(path, "state"), sc)
-	}
+	b.readKeys(f, n, path, "continueAsNewOptions", st, sc)
 	return st
 }

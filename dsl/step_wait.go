@@ -95,9 +95,7 @@ func init() {
 		decode: decodeBody[*AwaitStep],
 		build: func(b *builder, s stepSrc) Body {
 			st := &AwaitStep{Cond: b.cond(s.kv, s.kp, s.sc)}
-			if t := s.val("timeout"); t != nil {
-				st.Timeout = b.positiveDuration(t, s.keyPath("timeout"))
-			}
+			b.readKeys(s.f, s.n, s.path, "awaitStep", st, s.sc, "id", "await")
 			return st
 		},
 	})
