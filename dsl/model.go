@@ -172,8 +172,15 @@ type Kind string
 // Step is one step of a definition: its id, its kind, and the body that
 // its kind defines (see Body).
 type Step struct {
-	Pos  Pos
-	ID   string
+	// Pos is where the step's mapping starts in its file; zero in a
+	// definition decoded from its canonical form.
+	Pos Pos
+	// ID is the step's id, empty when it has none.
+	ID string
+	// Kind is the key that selects the step's kind.
 	Kind Kind
+	// Body holds the kind's part of the step; its type depends on Kind
+	// (see Body). It may be a nil pointer in a definition that failed
+	// validation.
 	Body Body
 }
