@@ -77,3 +77,14 @@ func TestShellAllowed(t *testing.T) {
 	}
 	wantJSON(t, stdout, `{"greeting": "hello\n", "code": 4, "stderr": "broken\n"}`)
 }
+
+// TestShellFlagOnEveryWorkerCommand: the commands that run a worker, and
+// those that check or list activities as it would, take --allow-shell.
+func TestShellFlagOnEveryWorkerCommand(t *testing.T) {
+	for _, command := range []string{"worker", "dev", "apply", "validate", "activities"} {
+		code, stdout, stderr := run(command, "--help")
+		if code != 0 || !strings.Contains(stdout, "--allow-shell") {
+			t.Errorf("%s --help (exit %d) does not list --allow-shell:\n%s%s", command, code, stdout, stderr)
+		}
+	}
+}
