@@ -221,6 +221,9 @@ func TestExamplesAgree(t *testing.T) {
 	}
 	t.Logf("%d example files", len(files))
 	for _, f := range files {
+		if strings.HasSuffix(f, "_test.yaml") || strings.HasSuffix(f, "_test.yml") {
+			continue // a test of dslrun test, not a definition
+		}
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			src, err := os.ReadFile(f)
 			if err != nil {

@@ -180,7 +180,8 @@ func unwrapPathError(err error) error {
 
 // Expand turns command-line arguments into definition files: a file is
 // taken as it is, a folder contributes its *.yaml and *.yml files (but not
-// exec plugin manifests, *.plugin.yaml), and a folder ending in /... (or
+// exec plugin manifests, *.plugin.yaml, nor the test files of dslrun test,
+// *_test.yaml), and a folder ending in /... (or
 // ./...) contributes them recursively, skipping folders named testdata or
 // node_modules and those whose name starts with a dot. Files are returned
 // sorted and once each.
@@ -214,7 +215,7 @@ func Expand(args []string) ([]string, error) {
 				}
 				return nil
 			}
-			if ext := filepath.Ext(p); (ext == ".yaml" || ext == ".yml") && !isPluginManifest(p) {
+			if ext := filepath.Ext(p); (ext == ".yaml" || ext == ".yml") && !isPluginManifest(p) && !IsTestFile(p) {
 				out = append(out, p)
 				found++
 			}
@@ -229,6 +230,14 @@ func Expand(args []string) ([]string, error) {
 	}
 	slices.Sort(out)
 	return slices.Compact(out), nil
+}
+
+// IsTestFile reports whether p names a test file of dslrun test
+// (*_test.yaml or *_test.yml), which sits beside the definition it tests
+// but is not a definition.
+func IsTestFile(p string) bool {
+	base := filepath.Base(p)
+	return strings.HasSuffix(base, "_test.yaml") || strings.HasSuffix(base, "_test.yml")
 }
 
 // isPluginManifest reports whether p names an exec plugin manifest
