@@ -17,15 +17,15 @@ type applyRefusal struct {
 	Diagnostics []jsonDiagnostic `json:"diagnostics,omitempty"`
 }
 
-// invalidDefinition is the error of apply on a definition that does not
+// invalidDefinitionError is the error of apply on a definition that does not
 // validate, with its diagnostics for -o json.
-type invalidDefinition struct {
+type invalidDefinitionError struct {
 	err         error
 	diagnostics []dsl.Diagnostic
 }
 
-func (e *invalidDefinition) Error() string { return e.err.Error() }
-func (e *invalidDefinition) Unwrap() error { return e.err }
+func (e *invalidDefinitionError) Error() string { return e.err.Error() }
+func (e *invalidDefinitionError) Unwrap() error { return e.err }
 
 // applyJSONError prints err, the error of apply -o json, as JSON on
 // standard output and returns an error with the same exit code that prints
@@ -46,7 +46,7 @@ func applyJSONError(o *applyOptions, err error) error {
 	} else if errors.As(err, &ee) {
 		code = ee.code
 	}
-	var inv *invalidDefinition
+	var inv *invalidDefinitionError
 	if errors.As(err, &inv) {
 		out.Status = "invalid"
 		for _, d := range inv.diagnostics {

@@ -144,6 +144,11 @@ func TestReplayRefusesWhatIsNoHistory(t *testing.T) {
 	if code != dslruncmd.ExitFailure || !strings.Contains(stderr, "missing.json: no such file or directory") {
 		t.Errorf("replay missing.json: exit %d\n%s", code, stderr)
 	}
+	// --from-server needs a configured server: the embedded one holds no runs.
+	code, _, stderr = run("replay", "--from-server")
+	if code != dslruncmd.ExitFailure || !strings.Contains(stderr, "no Temporal address is configured") {
+		t.Errorf("replay --from-server without an address: exit %d\n%s", code, stderr)
+	}
 	for _, args := range [][]string{
 		{"replay"},
 		{"replay", "x.json", "--from-server"},
