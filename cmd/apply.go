@@ -95,6 +95,7 @@ or terminated.
 	o.Connect.Flags.Register(fs)
 	o.Connect.Server.register(fs)
 	o.Connect.Codec.register(fs)
+	o.Connect.Metrics.register(fs)
 	o.Message.register(fs)
 	addPluginsFlag(cmd, opts)
 	return cmd

@@ -41,6 +41,7 @@ type devOptions struct {
 	LogFile   string
 	LogLevel  string
 	Codec     codecFlags
+	Metrics   metricsFlags
 }
 
 func newDevCmd(opts *Options, runF func(*devOptions) error) *cobra.Command {
@@ -104,6 +105,7 @@ leaves the task queue to other workers ('dslrun worker').
 	fs.StringVar(&o.LogFile, "log-file", "", "write server and worker logs to this file (default: server logs discarded, worker logs on standard error)")
 	fs.StringVar(&o.LogLevel, "log-level", "warn", "level of logs: debug, info, warn or error")
 	o.Codec.register(fs)
+	o.Metrics.register(fs)
 	addPluginsFlag(cmd, opts)
 	return cmd
 }
@@ -135,6 +137,7 @@ func runDev(ctx context.Context, o *devOptions) error {
 		UIPort:        o.UIPort,
 		AllowEmbedded: true,
 		Codec:         codecFlags{KeyFile: o.Codec.KeyFile, env: o.LookupEnv},
+		Metrics:       o.Metrics,
 	})
 	if err != nil {
 		if strings.Contains(err.Error(), "address already in use") {

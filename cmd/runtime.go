@@ -73,6 +73,8 @@ type connectOptions struct {
 	AbandonMemoryServer bool
 	// Codec says where the payload codec's keys come from (codec.go).
 	Codec codecFlags
+	// Metrics is where to serve the SDK's metrics (metrics.go).
+	Metrics metricsFlags
 }
 
 // open resolves the connection settings and dials Temporal, starting the
@@ -114,6 +116,16 @@ func open(ctx context.Context, opts *Options, co connectOptions) (*session, erro
 		s.UIAddress = srv.UIAddress
 	}
 	copts.Logger = newSDKLogger(logOut, co.Server.LogLevel)
+	if co.Metrics.Address != "" {
+		m, err := startMetrics(co.Metrics.Address)
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		s.closers = append(s.closers, m.Close)
+		copts.MetricsHandler = m.Handler
+		fmt.Fprintf(opts.Stderr, "metrics: http://%s/metrics\n", m.Address)
+	}
 	if err := co.Codec.configure(&copts, opts.LookupEnv); err != nil {
 		s.Close()
 		return nil, err

@@ -80,6 +80,7 @@ signal exits at once.
 	registerLogFlags(fs, &o.LogFile, &o.LogLevel)
 	o.Connect.Flags.Register(fs)
 	o.Connect.Codec.register(fs)
+	o.Connect.Metrics.register(fs)
 	addPluginsFlag(cmd, opts)
 	return cmd
 }

@@ -44,4 +44,8 @@
 // (New(nil, ...)) leaves payloads as they are when encoding and fails the
 // same way on any encrypted payload, which lets a client without keys say
 // which key it would need instead of showing ciphertext.
+//
+// In workflow code, the data converter of NewDataConverter panics with the
+// KeyError instead of returning it, so that the SDK fails the workflow task
+// (retried) rather than the run: see NewDataConverter.
 package codec

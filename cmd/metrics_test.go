@@ -1,0 +1,96 @@
+package dslruncmd_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	dslruncmd "github.com/dslrun/dslrun/cmd"
+)
+
+// TestMetricsScrape starts dslrun dev with --metrics-address, runs
+// examples/parallel.yaml on it with apply, and scrapes the endpoint: the
+// SDK's counters and histograms of the dev process's worker show the run
+// (one workflow completed, the four activities by type, workflow task
+// latencies).
+func TestMetricsScrape(t *testing.T) {
+	t.Parallel()
+	metricsAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	dev := startDslrun(t, nil, "dev", "--memory", "--port", "0", "--ui-port", "0", "--task-queue", "q-metrics", "--metrics-address", metricsAddr)
+	addr := dev.waitOutput(t, frontendLine, hangBound)[1]
+	if !strings.Contains(dev.stderr(), "metrics: http://"+metricsAddr+"/metrics") {
+		t.Errorf("dev does not say where its metrics are:\n%s", dev.output())
+	}
+	mustRun(t, dslruncmd.ExitOK, "apply", filepath.Join("..", "examples", "parallel.yaml"), "--address", addr, "--task-queue", "q-metrics", "-q")
+
+	// Each sample as the Prometheus text format prints it; labels in the
+	// exporter's order (sorted).
+	want := []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^temporal_workflow_completed_total\{[^}]*task_queue="q-metrics"[^}]*workflow_type="parallel"[^}]*\} 1$`),
+		regexp.MustCompile(`(?m)^temporal_activity_execution_latency_seconds_count\{activity_type="echo"[^}]*\} 2$`),
+		regexp.MustCompile(`(?m)^temporal_activity_execution_latency_seconds_count\{activity_type="math.add"[^}]*\} 1$`),
+		regexp.MustCompile(`(?m)^temporal_activity_execution_latency_seconds_count\{activity_type="sleep"[^}]*\} 1$`),
+		regexp.MustCompile(`(?m)^temporal_workflow_endtoend_latency_seconds_bucket\{[^}]*workflow_type="parallel",le="\+Inf"\} 1$`),
+		regexp.MustCompile(`(?m)^temporal_workflow_task_execution_latency_seconds_count\{[^}]*\} [1-9]`),
+	}
+	// The worker records a completion as it reports it: poll the endpoint
+	// until it shows (bounded), as a scraper would see it next time.
+	ctx := testContext(t, hangBound)
+	for {
+		body := scrape(ctx, t, "http://"+metricsAddr+"/metrics")
+		var missing []string
+		for _, re := range want {
+			if !re.MatchString(body) {
+				missing = append(missing, re.String())
+			}
+		}
+		if len(missing) == 0 {
+			break
+		}
+		if deadline, _ := ctx.Deadline(); time.Until(deadline) < 10*time.Second {
+			t.Fatalf("no sample matches %s in the scrape:\n%s", strings.Join(missing, "\n  "), grepTemporal(body))
+		}
+		sleepCtx(ctx, 100*time.Millisecond)
+	}
+	dev.signal(t, syscall.SIGTERM)
+	if code := dev.wait(t, hangBound); code != 0 {
+		t.Errorf("dev exited %d:\n%s", code, dev.output())
+	}
+}
+
+func scrape(ctx context.Context, t *testing.T, url string) string {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("scrape %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("scrape %s: %s %v", url, resp.Status, err)
+	}
+	return string(b)
+}
+
+// grepTemporal keeps the temporal_ samples of a scrape, for a failure
+// message.
+func grepTemporal(body string) string {
+	var out []string
+	for _, l := range strings.Split(body, "\n") {
+		if strings.HasPrefix(l, "temporal_") && !strings.Contains(l, "_bucket{") {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
