@@ -269,7 +269,7 @@ func TestHTTPSecretCanary(t *testing.T) {
 	stop := func() {
 		if !stopped {
 			stopped = true
-			srv.Stop()
+			_ = srv.Stop()
 		}
 	}
 	t.Cleanup(stop)

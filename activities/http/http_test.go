@@ -69,8 +69,14 @@ func call(t *testing.T, e *testsuite.TestActivityEnvironment, in any) (map[strin
 	return out, nil
 }
 
+// wantAppError asserts what appError does.
+func wantAppError(t *testing.T, err error, typ string, nonRetryable bool) {
+	t.Helper()
+	_ = appError(t, err, typ, nonRetryable)
+}
+
 // appError asserts that err is an application error of type typ with the
-// retryability want, and returns it.
+// retryability nonRetryable, and returns it.
 func appError(t *testing.T, err error, typ string, nonRetryable bool) *temporal.ApplicationError {
 	t.Helper()
 	var ae *temporal.ApplicationError
@@ -235,7 +241,7 @@ func TestStatusFailures(t *testing.T) {
 		}
 		// An unexpected 2xx may change (202 while a job runs): retryable.
 		_, err = call(t, e, m{"url": s.URL + "/status/202", "expectedStatus": []int{200}})
-		appError(t, err, dhttp.StatusErrorType, false)
+		wantAppError(t, err, dhttp.StatusErrorType, false)
 	})
 }
 
@@ -267,10 +273,10 @@ func TestConnectionAndTimeout(t *testing.T) {
 	url := s.URL
 	e := env(t, nil)
 	_, err := call(t, e, m{"url": url, "timeout": "50ms"})
-	appError(t, err, dhttp.TimeoutErrorType, false)
+	wantAppError(t, err, dhttp.TimeoutErrorType, false)
 	s.Close()
 	_, err = call(t, e, m{"url": url})
-	appError(t, err, dhttp.ConnectionErrorType, false)
+	wantAppError(t, err, dhttp.ConnectionErrorType, false)
 }
 
 func TestResponseTooLarge(t *testing.T) {
@@ -305,7 +311,7 @@ func TestRedirects(t *testing.T) {
 		t.Fatalf("followed: %v, %v", got, err)
 	}
 	_, err = call(t, e, m{"url": s.URL + "/old", "followRedirects": false})
-	appError(t, err, dhttp.StatusErrorType, true)
+	wantAppError(t, err, dhttp.StatusErrorType, true)
 	got, err = call(t, e, m{"url": s.URL + "/old", "followRedirects": false, "expectedStatus": []int{302}})
 	if err != nil || got["status"] != 302.0 || got["headers"].(map[string]any)["location"] != "/new" {
 		t.Fatalf("not followed: %v, %v", got, err)
@@ -347,7 +353,7 @@ func TestTLS(t *testing.T) {
 	}
 	e := env(t, nil)
 	_, err := call(t, e, m{"url": s.URL})
-	appError(t, err, dhttp.ConnectionErrorType, false) // unknown authority
+	wantAppError(t, err, dhttp.ConnectionErrorType, false) // unknown authority
 	for _, tlsOpts := range []m{{"caFile": ca}, {"insecureSkipVerify": true}} {
 		got, err := call(t, e, m{"url": s.URL, "tls": tlsOpts})
 		if err != nil || got["body"] != "secure" {
@@ -355,7 +361,7 @@ func TestTLS(t *testing.T) {
 		}
 	}
 	_, err = call(t, e, m{"url": s.URL, "tls": m{"caFile": filepath.Join(t.TempDir(), "none.pem")}})
-	appError(t, err, dhttp.InvalidInputType, true)
+	wantAppError(t, err, dhttp.InvalidInputType, true)
 }
 
 func TestInvalidInput(t *testing.T) {
@@ -368,7 +374,7 @@ func TestInvalidInput(t *testing.T) {
 		{"url": "http://127.0.0.1:1", "body": m{"json": 1, "text": "x"}},
 	} {
 		_, err := call(t, e, in)
-		appError(t, err, dhttp.InvalidInputType, true)
+		wantAppError(t, err, dhttp.InvalidInputType, true)
 	}
 }
 
@@ -491,7 +497,7 @@ func TestPollCancelled(t *testing.T) {
 func TestPollFailsOnUnexpectedStatus(t *testing.T) {
 	s := statusServer(t)
 	_, err := call(t, env(t, nil), m{"url": s.URL + "/status/503", "poll": m{"interval": "1ms", "until": "true"}})
-	appError(t, err, dhttp.StatusErrorType, false)
+	wantAppError(t, err, dhttp.StatusErrorType, false)
 	got, err := call(t, env(t, nil), m{"url": s.URL + "/status/404", "expectedStatus": []int{404, 200}, "poll": m{"interval": "1ms", "until": "response.status == 404"}})
 	if err != nil || got["polls"] != 1.0 {
 		t.Errorf("%v, %v", got, err)

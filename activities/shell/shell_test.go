@@ -61,6 +61,14 @@ func callEnv(t *testing.T, e *testsuite.TestActivityEnvironment, in any) (shell.
 	return res, nil
 }
 
+// wantAppError asserts what appError does.
+func wantAppError(t *testing.T, err error, typ string, nonRetryable bool) {
+	t.Helper()
+	_ = appError(t, err, typ, nonRetryable)
+}
+
+// appError asserts that err is an application error of type typ with the
+// retryability nonRetryable, and returns it.
 func appError(t *testing.T, err error, typ string, nonRetryable bool) *temporal.ApplicationError {
 	t.Helper()
 	var ae *temporal.ApplicationError
@@ -123,15 +131,15 @@ func TestInvalidInput(t *testing.T) {
 		{"command": []string{"ls"}, "timeout": "soon"},
 	} {
 		_, err := call(t, in)
-		appError(t, err, shell.InvalidInputType, true)
+		wantAppError(t, err, shell.InvalidInputType, true)
 	}
 	_, err := call(t, m{"command": []string{"/no/such/program"}})
-	appError(t, err, shell.StartErrorType, true)
+	wantAppError(t, err, shell.StartErrorType, true)
 }
 
 func TestOutputTooLarge(t *testing.T) {
 	_, err := call(t, m{"command": []string{"yes"}, "maxOutputBytes": 1000})
-	appError(t, err, shell.OutputTooLargeErrorType, true)
+	wantAppError(t, err, shell.OutputTooLargeErrorType, true)
 	res, err := call(t, m{"command": "printf %1000s x", "shell": true, "maxOutputBytes": 1000})
 	if err != nil || len(res.Stdout) != 1000 {
 		t.Errorf("at the limit: %d bytes, %v", len(res.Stdout), err)
@@ -181,7 +189,7 @@ func waitGone(t *testing.T, pid int) {
 func TestTimeoutKillsGroup(t *testing.T) {
 	script, pids := startChild(t)
 	_, err := call(t, m{"command": script, "shell": true, "timeout": "300ms"})
-	appError(t, err, shell.TimeoutErrorType, false)
+	wantAppError(t, err, shell.TimeoutErrorType, false)
 	pid, ok := <-pids
 	if !ok {
 		t.Fatal("no pid")
