@@ -18,6 +18,7 @@ func Build(filename string, root *yaml.Node) (*Workflow, Diagnostics) {
 	b := &builder{file: filename, ids: map[string]Pos{}, stateKeys: map[string]bool{}}
 	w := b.workflow(root)
 	b.collectStateKeys(w)
+	b.inputFields = closedProperties(w.Input)
 	b.compileSites()
 	return w, b.ds.Sort()
 }
@@ -505,4 +506,15 @@ func stepKeysAll() []string {
 	}
 	sort.Strings(out)
 	return slices.Compact(out)
+}
+
+// closedProperties returns the property names of a JSON schema that allows
+// no others (properties and additionalProperties: false), sorted; nil when
+// other properties may exist.
+func closedProperties(schema map[string]any) []string {
+	props, ok := schema["properties"].(map[string]any)
+	if !ok || schema["additionalProperties"] != false {
+		return nil
+	}
+	return sortedKeys(props)
 }

@@ -22,6 +22,9 @@ type builder struct {
 	sites []site
 	// stateKeys are the state variables the definition declares or sets.
 	stateKeys map[string]bool
+	// inputFields are the properties of a closed input schema (one with
+	// properties and additionalProperties: false); nil otherwise.
+	inputFields []string
 	// receives counts nested step lists, to bound recursion through steps.
 	depth int
 }
@@ -33,9 +36,20 @@ type site struct {
 	path  string
 	raw   string
 	scope *scope
-	// cond is set when the value must be a single boolean expression.
-	cond bool
+	// want is what the value must yield, where the place says.
+	want want
 }
+
+// want is what an expression's place requires of its value.
+type want int
+
+const (
+	wantAny      want = iota
+	wantBool          // a condition: a single expression that yields a boolean
+	wantDuration      // sleep: a duration string
+	wantTime          // sleepUntil: an RFC 3339 timestamp string
+	wantList          // forEach's items
+)
 
 // scope lists the expression variables visible at a place in the
 // definition.
@@ -215,7 +229,7 @@ func (b *builder) template(n *yaml.Node, path string, sc *scope) (string, bool) 
 		b.errorf(n, path, CodeType, "expected a string, got %s", describe(n))
 		return "", false
 	}
-	b.site(n, path, sc, false)
+	b.site(n, path, sc, wantAny)
 	return n.Value, true
 }
 
@@ -350,7 +364,7 @@ func (b *builder) scalar(n *yaml.Node, path string, sc *scope) Value {
 			b.errorf(n, path, CodeExpression, "expressions are not allowed here")
 			return n.Value
 		}
-		b.site(n, path, sc, false)
+		b.site(n, path, sc, wantAny)
 	}
 	return n.Value
 }
@@ -369,7 +383,7 @@ func (b *builder) cond(n *yaml.Node, path string, sc *scope) Value {
 		b.errorf(n, path, CodeType, "expected a condition (a boolean or ${ ... }), got %s", describe(n))
 		return nil
 	}
-	b.site(n, path, sc, true)
+	b.site(n, path, sc, wantBool)
 	return n.Value
 }
 
@@ -377,15 +391,15 @@ func (b *builder) cond(n *yaml.Node, path string, sc *scope) Value {
 // run time.
 func (b *builder) durationOrExpr(n *yaml.Node, path string, sc *scope) Value {
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!str" && expression.IsTemplate(n.Value) {
-		b.site(n, path, sc, false)
+		b.site(n, path, sc, wantDuration)
 		return n.Value
 	}
 	d := b.duration(n, path)
 	return d.String()
 }
 
-func (b *builder) site(n *yaml.Node, path string, sc *scope, cond bool) {
-	b.sites = append(b.sites, site{node: n, path: path, raw: n.Value, scope: sc, cond: cond})
+func (b *builder) site(n *yaml.Node, path string, sc *scope, w want) {
+	b.sites = append(b.sites, site{node: n, path: path, raw: n.Value, scope: sc, want: w})
 }
 
 // suggest returns the candidate that s most likely misspells, or "".

@@ -52,6 +52,21 @@ func (s Scope) Vars() []string {
 	return nil
 }
 
+// WorkflowFields are the fields of the variable workflow: facts about the
+// run, all replay-safe (now is workflow time). The interpreter fills
+// exactly these (a test checks it), and validation refuses any other.
+var WorkflowFields = []string{
+	"attempt",                // the run's attempt, from 1 (workflow retries)
+	"continueAsNewSuggested", // Temporal suggests continuing as new
+	"historyLength",          // events in the run's history so far
+	"id",                     // the workflow id
+	"name",                   // the definition's name
+	"now",                    // workflow time, a timestamp
+	"runId",                  // the run id
+	"taskQueue",              // the run's task queue
+	"type",                   // the workflow type
+}
+
 // ReservedVars are the names that a forEach's as and index may not take:
 // every variable some scope defines.
 func ReservedVars() []string {

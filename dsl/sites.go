@@ -3,6 +3,8 @@ package dsl
 import (
 	"errors"
 	"fmt"
+	"reflect"
+	"slices"
 
 	"github.com/dslrun/dslrun/internal/expression"
 	"gopkg.in/yaml.v3"
@@ -20,7 +22,7 @@ func (b *builder) compileSites() {
 			b.exprError(s, err)
 			continue
 		}
-		if s.cond && !t.Whole() {
+		if s.want == wantBool && !t.Whole() {
 			b.errorf(s.node, s.path, CodeExpression, "a condition must be a boolean or a single ${ ... } expression")
 			continue
 		}
@@ -28,6 +30,9 @@ func (b *builder) compileSites() {
 		if err != nil {
 			b.exprError(s, err)
 			continue
+		}
+		if t.Whole() {
+			b.checkResult(s, progs[0].Result())
 		}
 		var exprParts []expression.Part
 		for _, p := range t.Parts() {
@@ -51,10 +56,67 @@ func (b *builder) compileSites() {
 					if !b.stateKeys[ref.Field] {
 						b.refError(s, line, col, "unknown state variable %q", ref.Field, stateNames)
 					}
+				case VarWorkflow:
+					if !slices.Contains(WorkflowFields, ref.Field) {
+						b.refError(s, line, col, "unknown workflow field %q", ref.Field, WorkflowFields)
+					}
+				case VarInput:
+					if known := b.inputFields; known != nil && !slices.Contains(known, ref.Field) {
+						b.refWarning(s, line, col, "the input schema has no property %q", ref.Field, known)
+					}
 				}
 			}
 		}
 	}
+}
+
+// checkResult reports a whole-value expression whose value, known before
+// run time, is not what its place needs.
+func (b *builder) checkResult(s site, k reflect.Kind) {
+	if k == reflect.Invalid {
+		return
+	}
+	var ok bool
+	var need string
+	switch s.want {
+	case wantAny:
+		return
+	case wantBool:
+		ok, need = k == reflect.Bool, "a condition must be a boolean"
+	case wantDuration:
+		ok, need = k == reflect.String, "sleep takes a duration such as 30s"
+	case wantTime:
+		ok, need = k == reflect.String, "sleepUntil takes an RFC 3339 timestamp"
+	case wantList:
+		ok, need = k == reflect.Slice, "forEach takes a list"
+	}
+	if !ok {
+		b.errorf(s.node, s.path, CodeExpression, "%s, but this expression yields %s", need, kindName(k))
+	}
+}
+
+// kindName names a value's kind as the DSL's users know it.
+func kindName(k reflect.Kind) string {
+	switch k {
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.String:
+		return "a string"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Map, reflect.Struct:
+		return "a mapping"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8,
+		reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return "a " + k.String()
+}
+
+// refWarning is refError as a warning: a name that may still be right.
+func (b *builder) refWarning(s site, line, col int, format, name string, known []string) {
+	b.refError(s, line, col, format, name, known)
+	b.ds[len(b.ds)-1].Severity = SeverityWarning
 }
 
 func (b *builder) refError(s site, line, col int, format, name string, known []string) {

@@ -114,7 +114,7 @@ func buildForEach(b *builder, s stepSrc) Body {
 	case kv.Kind == yaml.SequenceNode:
 		st.Items = b.value(kv, kp, sc)
 	case kv.Kind == yaml.ScalarNode && kv.Tag == "!!str" && expression.IsTemplate(kv.Value):
-		b.site(kv, kp, sc, false)
+		b.site(kv, kp, sc, wantList)
 		st.Items = kv.Value
 	default:
 		b.errorf(kv, kp, CodeType, "expected a list or ${ ... }, got %s", describe(kv))

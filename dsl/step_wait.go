@@ -104,7 +104,7 @@ func init() {
 func (b *builder) timestampOrExpr(n *yaml.Node, path string, sc *scope) Value {
 	if n.Kind == yaml.ScalarNode && (n.Tag == "!!str" || n.Tag == "!!timestamp") {
 		if expression.IsTemplate(n.Value) {
-			b.site(n, path, sc, false)
+			b.site(n, path, sc, wantTime)
 			return n.Value
 		}
 		t, err := parseTimestamp(n.Value)

@@ -88,6 +88,8 @@ var filesOnly = map[string]bool{
 // document (step ids, state names), or the activity registry.
 var schemaBlind = map[string]bool{
 	"expr-syntax":         true,
+	"typed-expressions":   true,
+	"workflow-field":      true,
 	"expr-undefined-var":  true,
 	"expr-unknown-step":   true,
 	"expr-unknown-state":  true,

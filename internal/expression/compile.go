@@ -52,6 +52,9 @@ type Program struct {
 	prog *vm.Program
 	refs []Ref
 	uses []use
+	// result is the result's static type, nil when it is only known at
+	// run time.
+	result reflect.Type
 }
 
 // use is the first use of a variable in a program, checked at evaluation.
@@ -70,6 +73,18 @@ type Ref struct {
 	// Line and Col are the 1-based position of the field within the
 	// expression source (Col in runes).
 	Line, Col int
+}
+
+// Result returns the static kind of the expression's value when it is
+// known before run time (a literal, an operator's result, a function's),
+// and reflect.Invalid when only a run can tell (a variable's field, say).
+// Numbers have the kinds reflect.Int and reflect.Float64, lists
+// reflect.Slice, mappings reflect.Map.
+func (p *Program) Result() reflect.Kind {
+	if p.result == nil {
+		return reflect.Invalid
+	}
+	return p.result.Kind()
 }
 
 // Source is the expression's source text.
@@ -142,8 +157,12 @@ func compile(src string, vars []string) (p *Program, err error) {
 	if a.err != nil {
 		return nil, a.err
 	}
-	if _, err := checker.Check(tree, cfg); err != nil {
+	result, err := checker.Check(tree, cfg)
+	if err != nil {
 		return nil, withSuggestion(src, fromFileError(src, err), vars)
+	}
+	if result != nil && result.Kind() == reflect.Interface {
+		result = nil
 	}
 
 	patch(&tree.Node)
@@ -158,7 +177,7 @@ func compile(src string, vars []string) (p *Program, err error) {
 	if err != nil {
 		return nil, fromFileError(src, err)
 	}
-	return &Program{src: src, vars: vars, prog: prog, refs: a.refs, uses: a.uses}, nil
+	return &Program{src: src, vars: vars, prog: prog, refs: a.refs, uses: a.uses, result: result}, nil
 }
 
 // newConfig builds expr's configuration: the variables (all of type any),

@@ -337,3 +337,29 @@ func TestInRange(t *testing.T) {
 		}
 	}
 }
+
+func TestResult(t *testing.T) {
+	tests := []struct {
+		src  string
+		want reflect.Kind
+	}{
+		{`"abc"`, reflect.String},
+		{`3`, reflect.Int},
+		{`1.5 * 2`, reflect.Float64},
+		{`x > 3`, reflect.Bool},
+		{`[1, 2]`, reflect.Slice},
+		{`{a: 1}`, reflect.Map},
+		{`x`, reflect.Invalid},
+		{`x.y`, reflect.Invalid},
+		{`x ?? "d"`, reflect.Invalid},
+	}
+	for _, tt := range tests {
+		p, err := Compile(tt.src, []string{"x"})
+		if err != nil {
+			t.Fatalf("%s: %v", tt.src, err)
+		}
+		if got := p.Result(); got != tt.want {
+			t.Errorf("Result(%s) = %v, want %v", tt.src, got, tt.want)
+		}
+	}
+}
