@@ -32,7 +32,9 @@ type applyOptions struct {
 	TaskQueue string
 	Output    string
 	Quiet     bool
-	Connect   connectOptions
+	// DryRun prints how apply would change the definition's schedule.
+	DryRun  bool
+	Connect connectOptions
 	// Message is signal-with-start or update-with-start (ops_start.go).
 	Message startMessage
 }
@@ -51,6 +53,11 @@ With no Temporal address configured (--address, TEMPORAL_ADDRESS, or a profile),
 apply starts an embedded Temporal server and a worker in this process. With an
 address it starts the run on that cluster and, with --worker, also serves it
 from this process; otherwise workers on the task queue ('dslrun worker') run it.
+
+A definition with a schedule block is not run: apply creates its schedule, or
+updates it when it differs from the file, and prints created, updated (with
+what changed) or unchanged (see 'dslrun schedule --help'); --dry-run prints the
+difference and changes nothing. A schedule needs a server that outlives apply.
 
 --signal starts the run with a signal (signal-with-start: a run already
 running under the id gets the signal instead), --update with an update whose
@@ -84,6 +91,7 @@ or terminated.
 	fs.StringVar(&o.TaskQueue, "task-queue", "", "task queue of the run (default: options.taskQueue of the definition, else dslrun)")
 	fs.StringVarP(&o.Output, "output", "o", "text", "output format: text or json")
 	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "do not show progress")
+	fs.BoolVar(&o.DryRun, "dry-run", false, "for a definition with a schedule: print how its schedule would change, change nothing")
 	o.Connect.Flags.Register(fs)
 	o.Connect.Server.register(fs)
 	o.Connect.Codec.register(fs)
@@ -111,6 +119,9 @@ func runApply(ctx context.Context, o *applyOptions) error {
 		return &exitError{code: ExitFailure, err: err}
 	}
 	w := r.Workflow
+	if w.Schedule != nil || o.DryRun {
+		return applyScheduleOf(ctx, o, r) // schedule_apply.go
+	}
 	input, err := readInput(o.Input, o.Stdin)
 	if err != nil {
 		return usageErrorf("--input: %v", err)
@@ -143,7 +154,7 @@ func runApply(ctx context.Context, o *applyOptions) error {
 
 	run, err := o.Message.start(ctx, o, s.Client, start)
 	if err != nil {
-		return err
+		return explainStartError(err) // schedule_def.go
 	}
 	if o.Detach {
 		return printStarted(o, run)

@@ -35,6 +35,7 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		UpdateScripts:       *updateScripts,
+		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"eventually": scriptEventually},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("EXAMPLES", examples)
 			// One embedded server for the package; each script names its own

@@ -86,7 +86,11 @@ func NewStart(d *dsl.Definition, input any, o StartOptions) (*Start, error) {
 	if taskQueue == "" {
 		taskQueue = norm.Options.TaskQueue
 	}
-	so, err := startWorkflowOptions(norm.Options, id, taskQueue)
+	opts, err := evalVisibility(norm.Options, input)
+	if err != nil {
+		return nil, err
+	}
+	so, err := startWorkflowOptions(opts, id, taskQueue)
 	if err != nil {
 		return nil, err
 	}
@@ -153,6 +157,70 @@ func workflowID(w *dsl.Workflow, input any) (string, error) {
 	var b [4]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
 	return w.Name + "-" + hex.EncodeToString(b[:]), nil
+}
+
+// evalVisibility returns a copy of o with its memo and search attribute
+// values evaluated over the input: ${ ... } templates at any depth, as
+// options.id is.
+func evalVisibility(o *dsl.WorkflowOptions, input any) (*dsl.WorkflowOptions, error) {
+	c := *o
+	vars := map[string]any{"input": input}
+	var err error
+	if c.Memo, err = evalMap(o.Memo, vars, "options.memo"); err != nil {
+		return nil, err
+	}
+	if c.SearchAttributes, err = evalMap(o.SearchAttributes, vars, "options.searchAttributes"); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func evalMap(m map[string]any, vars map[string]any, path string) (map[string]any, error) {
+	if m == nil {
+		return nil, nil
+	}
+	v, err := evalValue(m, vars, path)
+	if err != nil {
+		return nil, err
+	}
+	return v.(map[string]any), nil
+}
+
+// evalValue evaluates the templates in v, a JSON-like value, over vars.
+func evalValue(v any, vars map[string]any, path string) (any, error) {
+	switch t := v.(type) {
+	case string:
+		tpl, err := expression.Parse(t)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", path, err)
+		}
+		r, err := tpl.Eval(vars)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", path, err)
+		}
+		return r, nil
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for _, k := range dsl.SortedKeys(t) {
+			e, err := evalValue(t[k], vars, path+"."+k)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = e
+		}
+		return out, nil
+	case []any:
+		out := make([]any, len(t))
+		for i, e := range t {
+			r, err := evalValue(e, vars, fmt.Sprintf("%s[%d]", path, i))
+			if err != nil {
+				return nil, err
+			}
+			out[i] = r
+		}
+		return out, nil
+	}
+	return v, nil
 }
 
 // reusePolicy and conflictPolicy name the SDK's id policies as the DSL

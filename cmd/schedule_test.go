@@ -1,0 +1,187 @@
+package dslruncmd_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dslrun/dslrun/activities"
+	"github.com/dslrun/dslrun/interpreter"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/worker"
+)
+
+// scheduleTestWorker connects to the shared server and serves queue with
+// the interpreter (no definitions: scheduled runs carry theirs) and the
+// default activities until the test ends.
+func scheduleTestWorker(t *testing.T, queue string) client.Client {
+	t.Helper()
+	c, err := client.Dial(client.Options{HostPort: sharedServer(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	w := worker.New(c, queue, worker.Options{})
+	interpreter.Register(w, interpreter.Options{})
+	activities.Default().Attach(w)
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Stop)
+	return c
+}
+
+// waitFor polls cond until it holds; the bound is a hang bound only.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(100 * time.Millisecond) // poll interval
+	}
+}
+
+func memoOf(t *testing.T, c client.Client, id string) map[string]any {
+	t.Helper()
+	d, err := c.DescribeWorkflowExecution(context.Background(), id, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]any{}
+	for k, p := range d.GetWorkflowExecutionInfo().GetMemo().GetFields() {
+		var v any
+		if err := converter.GetDefaultDataConverter().FromPayload(p, &v); err != nil {
+			t.Fatal(err)
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// TestScheduleExample applies examples/schedule.yaml to the shared server:
+// apply creates the schedule (and runs nothing), trigger starts a run of
+// the definition as applied, with its memo evaluated over schedule.input.
+// With -record it writes that run's history for the interpreter's replay
+// test (TestRecordHistories checks that it is there).
+func TestScheduleExample(t *testing.T) {
+	const queue = "q-schedule-example"
+	c := scheduleTestWorker(t, queue)
+	conn := []string{"--address", sharedServer(t)}
+	ctx := context.Background()
+	h := c.ScheduleClient().GetHandle(ctx, "report-eu")
+	_ = h.Delete(ctx) // from an earlier -count run
+	t.Cleanup(func() { _ = h.Delete(context.Background()) })
+
+	out := mustRun(t, 0, append([]string{"apply", "../examples/schedule.yaml", "--task-queue", queue}, conn...)...)
+	if want := "schedule report-eu (workflow schedule): created\n"; out != want {
+		t.Fatalf("apply printed %q, want %q", out, want)
+	}
+	if out := mustRun(t, 0, append([]string{"apply", "../examples/schedule.yaml", "--task-queue", queue}, conn...)...); !strings.HasSuffix(out, ": unchanged\n") {
+		t.Fatalf("second apply printed %q, want unchanged", out)
+	}
+	mustRun(t, 0, append([]string{"schedule", "trigger", "report-eu"}, conn...)...)
+	var id string
+	waitFor(t, "the triggered action", func() bool {
+		d, err := h.Describe(ctx)
+		if err != nil || len(d.Info.RecentActions) == 0 || d.Info.RecentActions[0].StartWorkflowResult == nil {
+			return false
+		}
+		id = d.Info.RecentActions[0].StartWorkflowResult.WorkflowID
+		return true
+	})
+	if !strings.HasPrefix(id, "report-eu-") {
+		t.Errorf("scheduled workflow id %q, want report-eu-<time> (options.id over schedule.input)", id)
+	}
+	var result string
+	if err := c.GetWorkflow(ctx, id, "").Get(ctx, &result); err != nil {
+		t.Fatal(err)
+	}
+	if want := "report for eu, run " + id; result != want {
+		t.Errorf("result %q, want %q", result, want)
+	}
+	if m := memoOf(t, c, id); m["region"] != "eu" || m["kind"] != "report" {
+		t.Errorf("memo %v, want region eu (evaluated) and kind report", m)
+	}
+	hist := mustRun(t, 0, append([]string{"history", id, "-o", "json"}, conn...)...)
+	replayJSON(t, hist)
+	if *record {
+		out := filepath.Join(historiesDir, "schedule.json")
+		if err := os.WriteFile(out, []byte(hist), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestVisibilityExpressions: memo and search attribute templates of
+// options reach a run started by apply evaluated over its input, list
+// --query finds the run by the attribute, and an attribute the namespace
+// lacks is explained.
+func TestVisibilityExpressions(t *testing.T) {
+	const queue = "q-visibility"
+	c := scheduleTestWorker(t, queue)
+	conn := []string{"--address", sharedServer(t)}
+	ctx := context.Background()
+	_, err := c.OperatorService().AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
+		Namespace:        "default",
+		SearchAttributes: map[string]enumspb.IndexedValueType{"DslrunCustomer": enumspb.INDEXED_VALUE_TYPE_KEYWORD},
+	})
+	if err != nil && !strings.Contains(err.Error(), "already exists") {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	def := filepath.Join(dir, "visible.yaml")
+	write := func(sa string) {
+		t.Helper()
+		src := `dsl: v1
+name: visible
+options:
+  memo:
+    customer: ${ input.customer }
+    order: {id: "order-${ input.n }", n: "${ input.n }"}
+  searchAttributes:
+    ` + sa + `: ${ input.customer }
+steps:
+  - activity: echo
+`
+		if err := os.WriteFile(def, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("DslrunCustomer")
+	// The server's namespace cache learns the new attribute within seconds:
+	// until then the start is refused (and explained), and nothing starts.
+	var out string
+	waitFor(t, "the new search attribute to reach the namespace cache", func() bool {
+		var code int
+		code, out, _ = run(append([]string{"apply", def, "--id", "visible-1", "--input", `{"customer": "acme", "n": 7}`, "--task-queue", queue, "-o", "json"}, conn...)...)
+		return code == 0 || !strings.Contains(out, "has no mapping defined for search attribute DslrunCustomer")
+	})
+	var res struct{ Status string }
+	if err := json.Unmarshal([]byte(out), &res); err != nil || res.Status != "completed" {
+		t.Fatalf("apply: %s", out)
+	}
+	m := memoOf(t, c, "visible-1")
+	order, _ := m["order"].(map[string]any)
+	if m["customer"] != "acme" || order["id"] != "order-7" || order["n"] != float64(7) {
+		t.Errorf("memo %v, want the templates evaluated", m)
+	}
+	waitFor(t, "list --query to find the run by its search attribute", func() bool {
+		code, stdout, _ := run(append([]string{"list", "--query", `DslrunCustomer = "acme"`, "-o", "json"}, conn...)...)
+		return code == 0 && strings.Contains(stdout, `"workflowId": "visible-1"`)
+	})
+
+	write("DslrunNoSuchAttribute")
+	code, _, stderr := run(append([]string{"apply", def, "--id", "visible-2", "--input", `{"customer": "acme", "n": 8}`, "--task-queue", queue}, conn...)...)
+	if code != 1 || !strings.Contains(stderr, "DslrunNoSuchAttribute") || !strings.Contains(stderr, "dslrun dev --search-attribute NAME=Keyword") {
+		t.Errorf("apply with an unknown search attribute: exit %d, stderr:\n%s", code, stderr)
+	}
+}
