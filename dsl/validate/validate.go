@@ -68,7 +68,11 @@ func (rs *resolver) source(filename string, src []byte) *Result {
 	if !ds.HasErrors() {
 		ds = append(ds, sds...)
 	}
-	if !ds.HasErrors() && rs.reg != nil {
+	// Activity inputs and names are checked on what the builder made of
+	// the file also when it found errors elsewhere, so that they are
+	// reported with those, not in a second round (a step it could not
+	// build is left out). Child files are read once the rest is valid.
+	if rs.reg != nil {
 		ds = append(ds, checkActivityInputs(filename, root, w, rs.reg)...)
 		ds = append(ds, checkActivityNames(filename, root, w, rs.reg)...)
 	}
