@@ -14,6 +14,7 @@ import (
 	"github.com/dslrun/dslrun/dsl"
 	"github.com/dslrun/dslrun/internal/connect"
 	"github.com/spf13/cobra"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/worker"
 )
 
@@ -42,6 +43,8 @@ type devOptions struct {
 	LogLevel  string
 	Codec     codecFlags
 	Metrics   metricsFlags
+	// SearchAttributes are --search-attribute NAME=TYPE, repeated.
+	SearchAttributes []string
 }
 
 func newDevCmd(opts *Options, runF func(*devOptions) error) *cobra.Command {
@@ -104,10 +107,40 @@ leaves the task queue to other workers ('dslrun worker').
 	fs.DurationVar(&o.Grace, "grace-period", devGracePeriod, "on shutdown, how long running activities may take to finish before they are cancelled")
 	fs.StringVar(&o.LogFile, "log-file", "", "write server and worker logs to this file (default: server logs discarded, worker logs on standard error)")
 	fs.StringVar(&o.LogLevel, "log-level", "warn", "level of logs: debug, info, warn or error")
+	fs.StringArrayVar(&o.SearchAttributes, "search-attribute", nil, "register a custom search attribute NAME=TYPE in the namespace (TYPE: Keyword, Text, Int, Double, Bool, Datetime or KeywordList); repeatable")
 	o.Codec.register(fs)
 	o.Metrics.register(fs)
 	addPluginsFlag(cmd, opts)
 	return cmd
+}
+
+// searchAttributeTypes are the types of dev --search-attribute, as the
+// Temporal CLI names them.
+var searchAttributeTypes = map[string]enumspb.IndexedValueType{
+	"keyword":     enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	"text":        enumspb.INDEXED_VALUE_TYPE_TEXT,
+	"int":         enumspb.INDEXED_VALUE_TYPE_INT,
+	"double":      enumspb.INDEXED_VALUE_TYPE_DOUBLE,
+	"bool":        enumspb.INDEXED_VALUE_TYPE_BOOL,
+	"datetime":    enumspb.INDEXED_VALUE_TYPE_DATETIME,
+	"keywordlist": enumspb.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+}
+
+// parseSearchAttributes reads --search-attribute NAME=TYPE values.
+func parseSearchAttributes(flags []string) (map[string]enumspb.IndexedValueType, error) {
+	if len(flags) == 0 {
+		return nil, nil
+	}
+	out := map[string]enumspb.IndexedValueType{}
+	for _, f := range flags {
+		name, typ, ok := strings.Cut(f, "=")
+		t, known := searchAttributeTypes[strings.ToLower(strings.TrimSpace(typ))]
+		if !ok || strings.TrimSpace(name) == "" || !known {
+			return nil, usageErrorf("--search-attribute %q: want NAME=TYPE, TYPE one of Keyword, Text, Int, Double, Bool, Datetime, KeywordList", f)
+		}
+		out[strings.TrimSpace(name)] = t
+	}
+	return out, nil
 }
 
 func runDev(ctx context.Context, o *devOptions) error {
@@ -121,6 +154,10 @@ func runDev(ctx context.Context, o *devOptions) error {
 			return err
 		}
 	}
+	sas, err := parseSearchAttributes(o.SearchAttributes)
+	if err != nil {
+		return err
+	}
 	dbFile, err := devDBFile(o)
 	if err != nil {
 		return &exitError{code: ExitFailure, err: err}
@@ -131,13 +168,14 @@ func runDev(ctx context.Context, o *devOptions) error {
 	own := *o.Options
 	own.LookupEnv = func(string) (string, bool) { return "", false }
 	s, err := open(ctx, &own, connectOptions{
-		Flags:         connect.Flags{Namespace: o.Namespace},
-		Server:        serverFlags{DBFile: dbFile, LogFile: o.LogFile, LogLevel: o.LogLevel},
-		FrontendPort:  o.Port,
-		UIPort:        o.UIPort,
-		AllowEmbedded: true,
-		Codec:         codecFlags{KeyFile: o.Codec.KeyFile, env: o.LookupEnv},
-		Metrics:       o.Metrics,
+		Flags:            connect.Flags{Namespace: o.Namespace},
+		Server:           serverFlags{DBFile: dbFile, LogFile: o.LogFile, LogLevel: o.LogLevel},
+		FrontendPort:     o.Port,
+		UIPort:           o.UIPort,
+		AllowEmbedded:    true,
+		Codec:            codecFlags{KeyFile: o.Codec.KeyFile, env: o.LookupEnv},
+		Metrics:          o.Metrics,
+		SearchAttributes: sas,
 	})
 	if err != nil {
 		if strings.Contains(err.Error(), "address already in use") {

@@ -12,6 +12,7 @@ import (
 func startEmbedded(ctx context.Context, o embeddedOptions) (*embeddedServer, error) {
 	srv, err := devserver.Start(ctx, devserver.Options{
 		DBFile: o.DBFile, Namespace: o.Namespace, FrontendPort: o.FrontendPort, UIPort: o.UIPort, LogLevel: o.LogLevel, LogWriter: o.LogWriter,
+		SearchAttributes: o.SearchAttributes,
 	})
 	if err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/dslrun/dslrun/internal/connect"
 	"github.com/spf13/pflag"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 )
@@ -75,6 +76,9 @@ type connectOptions struct {
 	Codec codecFlags
 	// Metrics is where to serve the SDK's metrics (metrics.go).
 	Metrics metricsFlags
+	// SearchAttributes are custom search attributes that the embedded
+	// server registers in its namespace (dev --search-attribute).
+	SearchAttributes map[string]enumspb.IndexedValueType
 }
 
 // open resolves the connection settings and dials Temporal, starting the
@@ -103,6 +107,7 @@ func open(ctx context.Context, opts *Options, co connectOptions) (*session, erro
 		}
 		srv, err := startEmbedded(ctx, embeddedOptions{
 			DBFile: co.Server.DBFile, Namespace: ns, FrontendPort: co.FrontendPort, UIPort: co.UIPort, LogLevel: co.Server.LogLevel, LogWriter: logOut,
+			SearchAttributes: co.SearchAttributes,
 		})
 		if err != nil {
 			s.Close()
@@ -174,6 +179,8 @@ type embeddedOptions struct {
 	UIPort       int
 	LogLevel     string
 	LogWriter    io.Writer
+	// SearchAttributes are registered in the namespace.
+	SearchAttributes map[string]enumspb.IndexedValueType
 }
 
 // embeddedServer is a started embedded server.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -183,5 +184,37 @@ steps:
 	code, _, stderr := run(append([]string{"apply", def, "--id", "visible-2", "--input", `{"customer": "acme", "n": 8}`, "--task-queue", queue}, conn...)...)
 	if code != 1 || !strings.Contains(stderr, "DslrunNoSuchAttribute") || !strings.Contains(stderr, "dslrun dev --search-attribute NAME=Keyword") {
 		t.Errorf("apply with an unknown search attribute: exit %d, stderr:\n%s", code, stderr)
+	}
+}
+
+// TestDevSearchAttribute: dslrun dev --search-attribute registers a custom
+// search attribute, which a run started by apply sets from a template
+// over its input at once, and list --query finds the run by it.
+func TestDevSearchAttribute(t *testing.T) {
+	code, _, stderr := run("dev", "--memory", "--port", "0", "--ui-port", "0", "--search-attribute", "DslrunRegion=Nope")
+	if code != 2 || !strings.Contains(stderr, `--search-attribute "DslrunRegion=Nope": want NAME=TYPE`) {
+		t.Errorf("dev with a bad --search-attribute: exit %d, want 2:\n%s", code, stderr)
+	}
+	dev := startDslrun(t, nil, "dev", "--memory", "--port", "0", "--ui-port", "0", "--search-attribute", "DslrunRegion=Keyword")
+	addr := dev.waitOutput(t, frontendLine, hangBound)[1]
+	def := filepath.Join(t.TempDir(), "regional.yaml")
+	src := `dsl: v1
+name: regional
+options:
+  searchAttributes: {DslrunRegion: "${ input.region }"}
+steps:
+  - activity: echo
+`
+	if err := os.WriteFile(def, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, 0, "apply", def, "--id", "regional-1", "--input", `{"region": "eu"}`, "-q", "--address", addr)
+	waitFor(t, "list --query to find the run by its search attribute", func() bool {
+		code, stdout, _ := run("list", "--query", `DslrunRegion = "eu"`, "-o", "json", "--address", addr)
+		return code == 0 && strings.Contains(stdout, `"workflowId": "regional-1"`)
+	})
+	dev.signal(t, syscall.SIGTERM)
+	if code := dev.wait(t, hangBound); code != 0 {
+		t.Errorf("dev exited %d after SIGTERM, want 0:\n%s", code, dev.output())
 	}
 }
