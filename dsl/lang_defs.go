@@ -302,7 +302,7 @@ var defs = []*Def{
 			{Name: "runTimeout", Doc: "Longest time a single run may take.", Default: "unlimited", Example: "`runTimeout: 1d`", Ref: "positiveDuration"},
 			{Name: "taskTimeout", Doc: "Longest time a worker may take to process one workflow task.", Default: "10s", Example: "`taskTimeout: 10s`", Ref: "positiveDuration"},
 			{Name: "retry", Doc: "Retry policy of the whole workflow.", Default: "no retries", Example: "`retry: {maximumAttempts: 3}`", Ref: "retryPolicy"},
-			{Name: "cron", Doc: "Cron schedule on which Temporal starts the workflow again: five fields (minute hour day-of-month month day-of-week) or a descriptor such as `@daily` or `@every 1h`, optionally after `CRON_TZ=zone`. Cannot be combined with startDelay. For anything richer use `schedule`.", Example: "`cron: \"0 12 * * MON-FRI\"`", Schema: map[string]any{
+			{Name: "cron", Doc: "Cron schedule on which Temporal starts the workflow again: five fields (minute hour day-of-month month day-of-week) or a descriptor such as `@daily` or `@every 1h`, optionally after `CRON_TZ=zone`. Cannot be combined with startDelay, nor (refused by apply) with `schedule`. For anything richer use `schedule`.", Example: "`cron: \"0 12 * * MON-FRI\"`", Schema: map[string]any{
 				"type": "string",
 				"allOf": []any{
 					map[string]any{
@@ -313,12 +313,12 @@ var defs = []*Def{
 				"pattern":             `^\s*(?:(?:CRON_)?TZ=\S+\s+)?(?:@\S+(?:\s+\S+)?|\S+(?:\s+\S+){4})\s*$`,
 				"patternErrorMessage": "invalid cron: want five fields (minute hour day-of-month month day-of-week) or a descriptor such as @daily, optionally after CRON_TZ=zone",
 			}},
-			{Name: "startDelay", Doc: "Delay before the first workflow task of the run is dispatched. Cannot be combined with cron.", Example: "`startDelay: 10m`", Ref: "positiveDuration"},
-			{Name: "memo", Doc: "Non-indexed data attached to the run and shown in the Temporal UI; values may be templates over `input`.", Example: "`memo: {customer: \"${ input.customer }\"}`", Schema: map[string]any{
+			{Name: "startDelay", Doc: "Delay before the first workflow task of the run is dispatched. Cannot be combined with cron, nor (refused by apply) with `schedule`.", Example: "`startDelay: 10m`", Ref: "positiveDuration"},
+			{Name: "memo", Doc: "Non-indexed data attached to the run and shown in the Temporal UI; values may be templates over `input`, evaluated when `apply` starts the run (for a schedule: when `apply` creates or updates it, over `schedule.input`). A run that another client starts by name gets the memo that client sends.", Example: "`memo: {customer: \"${ input.customer }\"}`", Schema: map[string]any{
 				"type":                 "object",
 				"additionalProperties": ref("value"),
 			}},
-			{Name: "searchAttributes", Doc: "Indexed search attributes of the run (they must exist in the namespace); values may be templates over `input`. Search attributes are never encrypted.", Example: "`searchAttributes: {CustomerId: \"${ input.customerId }\"}`", Schema: map[string]any{
+			{Name: "searchAttributes", Doc: "Indexed search attributes of the run (they must exist in the namespace: `dslrun dev --search-attribute NAME=TYPE` registers them on a dev server); values may be templates over `input`, evaluated as memo's are, and typed by their value (string: Keyword, integer: Int, number: Double, boolean: Bool, list of strings: KeywordList). Search attributes are never encrypted.", Example: "`searchAttributes: {CustomerId: \"${ input.customerId }\"}`", Schema: map[string]any{
 				"type":                 "object",
 				"additionalProperties": ref("value"),
 			}},
@@ -346,7 +346,7 @@ var defs = []*Def{
 		Label: "[schedule](#schedule)",
 		Doc:   "A Temporal schedule, reconciled by `dslrun apply`. Needs at least one of intervals, cron or calendars.",
 		Keys: []Key{
-			{Name: "id", Doc: "Id of the Temporal schedule that apply creates or updates.", Example: "`id: nightly-report`", Ref: "nonEmptyString"},
+			{Name: "id", Doc: "Id of the Temporal schedule that apply creates or updates.", Default: "the workflow's name", Example: "`id: nightly-report`", Ref: "nonEmptyString"},
 			{Name: "intervals", Doc: "Fixed intervals: start a run every `every`, shifted by `offset`.", Example: "`intervals: [{every: 1h, offset: 5m}]`", Schema: map[string]any{
 				"type":  "array",
 				"items": ref("scheduleInterval"),
@@ -375,9 +375,9 @@ var defs = []*Def{
 				"type": "string",
 				"enum": list(OverlapPolicies...),
 			}},
-			{Name: "paused", Doc: "Create or keep the schedule paused.", Default: "false", Example: "`paused: true`", Schema: typ("boolean")},
-			{Name: "note", Doc: "Note stored with the schedule, e.g. why it is paused.", Example: "`note: paused during migration`", Ref: "plainString"},
-			{Name: "input", Doc: "Input of every scheduled run; no expressions.", Example: "`input: {report: daily}`", Ref: "literal"},
+			{Name: "paused", Doc: "Create the schedule paused; apply sets the schedule's paused state to this value again (undoing a `dslrun schedule toggle`).", Default: "false", Example: "`paused: true`", Schema: typ("boolean")},
+			{Name: "note", Doc: "Note stored with the schedule, e.g. why it is paused; apply sets it again (a toggle's reason replaces it until then).", Example: "`note: paused during migration`", Ref: "plainString"},
+			{Name: "input", Doc: "Input of every scheduled run, checked against the input schema by apply; no expressions. options.id, memo and searchAttributes are evaluated over it when apply creates or updates the schedule.", Example: "`input: {report: daily}`", Ref: "literal"},
 		},
 		AtLeastOne:    []string{"intervals", "cron", "calendars"},
 		AtLeastOneMsg: "a schedule needs at least one of intervals, cron or calendars",
