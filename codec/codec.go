@@ -102,11 +102,20 @@ func checkKeyID(id string) error {
 		return fmt.Errorf("key id %q: want 1 to %d characters", id, maxKeyIDLen)
 	}
 	for _, r := range id {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+		if !keyIDRune(r) {
 			return fmt.Errorf("key id %q: only letters, digits, '.', '_' and '-' are allowed", id)
 		}
 	}
 	return nil
+}
+
+// keyIDRune reports whether r may appear in a key id.
+func keyIDRune(r rune) bool {
+	switch {
+	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		return true
+	}
+	return r == '.' || r == '_' || r == '-'
 }
 
 // ParseKeys reads keys in their text form (see the package documentation):
