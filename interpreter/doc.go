@@ -75,8 +75,9 @@
 // Failures that no catch handles (finally still runs): the run's own
 // cancellation, ExpressionErrorType (an expression failed, exceeded its
 // limits or gave a value of the wrong type) and LimitExceededType (the run
-// executed maxBusySteps steps without waiting once: a loop that never
-// blocks). All the expressions of one workflow task share an operation
+// did maxBusySteps steps, while iterations and coroutines, or started
+// maxTaskCoroutines coroutines, without waiting once for anything outside
+// the run: a loop that never blocks; see workBudget). All the expressions of one workflow task share an operation
 // budget (maxTaskExprSteps) on top of each expression's own limits, so a
 // step full of heavy expressions fails the run too instead of keeping the
 // task busy past the deadlock detector; query handlers, which must not
@@ -124,7 +125,9 @@
 //
 // Workflow code here never reads files, the environment, the clock or
 // random numbers, and iterates maps in sorted key order. Expressions see
-// workflow.now. A future change of behaviour must be wrapped in
-// workflow.GetVersion; there is no version marker yet, because no change
-// has been made since the first release.
+// workflow.now. A change of behaviour is wrapped in workflow.GetVersion,
+// asked only where the new behaviour differs from the old (see budget.go),
+// so that a run records a version marker only when it takes a new path;
+// every history recorded before a change replays on the old path
+// (testdata/histories holds one for each change, and one of its new path).
 package interpreter

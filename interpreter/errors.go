@@ -277,6 +277,9 @@ func (*returnSignal) Error() string { return "return" }
 type continueSignal struct { //nolint:errname // a control signal carried as an error, not a failure
 	input any
 	carry *Carry
+	// path is the continueAsNew step's, or "continueAsNew" for an automatic
+	// one.
+	path string
 }
 
 func (*continueSignal) Error() string { return "continue as new" }

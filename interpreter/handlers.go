@@ -23,7 +23,13 @@ const UpdateRejectedType = "dslrun.UpdateRejected"
 // signals and updates that arrived with the start are seen.
 func (r *runner) registerHandlers(ctx workflow.Context) error {
 	var errs []error
-	if err := workflow.SetQueryHandler(ctx, StateQuery, func() (any, error) { return r.snapshot(), nil }); err != nil {
+	if err := workflow.SetQueryHandler(ctx, StateQuery, func() (any, error) {
+		s := r.snapshot()
+		if err := checkQueryResult(StateQuery, s); err != nil {
+			return nil, err
+		}
+		return s, nil
+	}); err != nil {
 		errs = append(errs, fmt.Errorf("query %q: %w", StateQuery, err))
 	}
 	for _, name := range r.plan.queryNames {
@@ -38,6 +44,9 @@ func (r *runner) registerHandlers(ctx workflow.Context) error {
 			v, err := qe.eval(q)
 			if err != nil {
 				return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("query %q: %v", name, err), ExpressionErrorType, nil)
+			}
+			if err := checkQueryResult(name, v); err != nil {
+				return nil, err
 			}
 			return v, nil
 		})
@@ -178,7 +187,7 @@ func (r *runner) registerUpdate(ctx workflow.Context, up *updatePlan) error {
 			switch c := err.(type) {
 			case *returnSignal:
 				r.stopWith(err)
-				return c.value, nil
+				return c.value, nil // a return step measured it
 			case *continueSignal:
 				r.stopWith(err)
 				return nil, nil
@@ -196,6 +205,9 @@ func (r *runner) registerUpdate(ctx workflow.Context, up *updatePlan) error {
 		if err != nil {
 			f := exprFailure("updates."+name, "return", err)
 			r.stopWith(f)
+			return nil, f.runError()
+		}
+		if f := checkPayload(ctx, "updates."+name, fmt.Sprintf("the result of update %q", name), v); f != nil {
 			return nil, f.runError()
 		}
 		return v, nil

@@ -180,8 +180,11 @@ type runner struct {
 	// stop is set by a handler that ends the run: a failure, a return or a
 	// continue-as-new. The first one wins.
 	stop error
-	// busy counts the steps executed since the run last waited.
+	// busy counts the steps executed since the run last waited, as the
+	// first release counted them; work is the count that replaced it (see
+	// workBudget).
 	busy int
+	work workBudget
 	// exprBudget is the expression budget of the current workflow task, which
 	// exprEpoch identifies by the history length at its start.
 	exprBudget *expression.Budget
@@ -343,7 +346,7 @@ func (r *runner) autoContinue(ctx workflow.Context, next []int) error {
 	if len(next) > 1 {
 		carry.Resume = next
 	}
-	return &continueSignal{input: r.input, carry: carry}
+	return &continueSignal{input: r.input, carry: carry, path: "continueAsNew"}
 }
 
 // finish turns the outcome of the steps into the run's result.
@@ -378,11 +381,17 @@ func (r *runner) finish(ctx workflow.Context, err error) (any, error) {
 				carry.Runs = 1
 			}
 			env := Envelope{Definition: r.def, Hash: r.hash, Carry: carry}
+			if f := checkPayload(ctx, c.path, "the continue-as-new's input, state, step results and definition", c.input, env); f != nil {
+				return nil, f.runError()
+			}
 			return nil, workflow.NewContinueAsNewError(ctx, r.wfType, c.input, env)
 		}
 		out, oerr := r.env(ctx, r.root).eval(r.plan.output)
 		if oerr != nil {
 			return nil, exprFailure("output", "", oerr).runError()
+		}
+		if f := checkPayload(ctx, "output", "the output", out); f != nil {
+			return nil, f.runError()
 		}
 		return out, nil
 	}
@@ -417,9 +426,8 @@ func (r *runner) execAt(ctx workflow.Context, sc *scope, n *node, cur cursor) (a
 	if err := ctx.Err(); err != nil {
 		return nil, errorFailure(n.path, "", "", err, nil)
 	}
-	r.busy++
-	if r.busy > maxBusySteps {
-		return nil, limitFailure(n.path, fmt.Sprintf("the run executed %d steps without waiting once (a loop that never waits?)", maxBusySteps))
+	if err := r.countStep(ctx, n.path); err != nil {
+		return nil, err
 	}
 	r.running[n.path]++
 	res, err := r.dispatch(ctx, sc, n, cur)

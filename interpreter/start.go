@@ -98,7 +98,26 @@ func NewStart(d *dsl.Definition, input any, o StartOptions) (*Start, error) {
 	if !o.ByName {
 		s.Args = append(s.Args, Envelope{Definition: d.Canonical, Hash: d.Hash})
 	}
+	if err := checkStartSize(s.Args); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// checkStartSize refuses a start whose arguments, the input and the
+// envelope with the definition, are over PayloadLimit: Temporal would
+// refuse the start with a message that names neither.
+func checkStartSize(args []any) error {
+	n := payloadSize(args...)
+	if n <= PayloadLimit {
+		return nil
+	}
+	what := fmt.Sprintf("the run's input is %d bytes as JSON", n)
+	if len(args) > 1 {
+		what = fmt.Sprintf("the run's input (%d bytes) and definition (%d bytes, child definitions included) are %d bytes as JSON",
+			payloadSize(args[0]), payloadSize(args[1]), n)
+	}
+	return fmt.Errorf("%s: %s, over the payload limit of %d bytes (Temporal's 2 MiB blob size limit); nothing was started", PayloadTooLargeType, what, PayloadLimit)
 }
 
 // checkStartInput checks input against the definition's input schema and

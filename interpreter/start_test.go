@@ -215,6 +215,12 @@ func TestNewStartErrors(t *testing.T) {
 		src:   "dsl: v1\nname: sa\noptions:\n  searchAttributes: {Tags: [1, 2]}\n" + startSteps,
 		input: nil,
 		want:  "options.searchAttributes.Tags: lists must hold strings",
+	}, {
+		name:  "input over the payload limit",
+		src:   "dsl: v1\nname: big\n" + startSteps,
+		input: strings.Repeat("x", 3_000_000),
+		want: "dslrun.PayloadTooLarge: the run's input (3000002 bytes) and definition (186 bytes, child definitions included) are 3000188 bytes as JSON, " +
+			"over the payload limit of 2096128 bytes (Temporal's 2 MiB blob size limit); nothing was started",
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

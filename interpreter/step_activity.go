@@ -74,6 +74,9 @@ func (r *runner) activity(ctx workflow.Context, e *env, n *node, a *activityNode
 		}
 		fut = workflow.ExecuteLocalActivity(lctx, name, json.RawMessage(raw))
 	} else {
+		if f := checkPayload(ctx, n.path, fmt.Sprintf("the input of activity %q", name), with); f != nil {
+			return nil, f
+		}
 		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 			ActivityID:             activityID,
 			TaskQueue:              o.TaskQueue,
@@ -101,8 +104,9 @@ func (r *runner) activity(ctx workflow.Context, e *env, n *node, a *activityNode
 // result waits for a future and decodes its value into the value model.
 func (r *runner) result(ctx workflow.Context, fut workflow.Future) (any, error) {
 	var raw json.RawMessage
+	blocked := !fut.IsReady()
 	err := fut.Get(ctx, &raw)
-	r.waited()
+	r.waitedFor(ctx, blocked)
 	if err != nil {
 		return nil, err
 	}

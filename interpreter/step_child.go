@@ -116,10 +116,15 @@ func (r *runner) childWorkflow(ctx workflow.Context, e *env, n *node, c *childNo
 	if c.envelope != nil {
 		args = append(args, c.envelope)
 	}
+	if f := checkPayload(ctx, n.path, fmt.Sprintf("the input of %s (with its definition)", what), args...); f != nil {
+		return nil, f
+	}
 	fut := workflow.ExecuteChildWorkflow(cctx, wfType, args...)
 	var exec workflow.Execution
-	err = fut.GetChildWorkflowExecution().Get(ctx, &exec)
-	r.waited()
+	started := fut.GetChildWorkflowExecution()
+	blocked := !started.IsReady()
+	err = started.Get(ctx, &exec)
+	r.waitedFor(ctx, blocked)
 	if err != nil {
 		return nil, errorFailure(n.path, what, wfType, err, nil)
 	}
@@ -150,8 +155,13 @@ func (r *runner) signalWorkflow(ctx workflow.Context, e *env, n *node, s *signal
 	if id == "" {
 		return nil, exprFailure(n.path, "signalWorkflow.workflowId", fmt.Errorf("the workflow id is empty"))
 	}
-	err = workflow.SignalExternalWorkflow(ctx, id, text(runv), s.name, with).Get(ctx, nil)
-	r.waited()
+	if f := checkPayload(ctx, n.path, fmt.Sprintf("the argument of signal %q", s.name), with); f != nil {
+		return nil, f
+	}
+	sent := workflow.SignalExternalWorkflow(ctx, id, text(runv), s.name, with)
+	blocked := !sent.IsReady()
+	err = sent.Get(ctx, nil)
+	r.waitedFor(ctx, blocked)
 	if err != nil {
 		return nil, errorFailure(n.path, fmt.Sprintf("signal %q to workflow %q", s.name, id), "", err, nil)
 	}

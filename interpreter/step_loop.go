@@ -91,6 +91,11 @@ func (r *runner) forEach(ctx workflow.Context, e *env, sc *scope, n *node, f *fo
 		if first != nil {
 			break
 		}
+		if err := r.countCoroutine(ctx, n.path); err != nil {
+			first = err
+			cancel()
+			break
+		}
 		inFlight++
 		started++
 		workflow.GoNamed(bctx, fmt.Sprintf("%s.do#%d", n.path, i), func(ctx workflow.Context) {
@@ -132,9 +137,8 @@ func (r *runner) while(ctx workflow.Context, e *env, sc *scope, n *node, w *whil
 			}
 		}
 		if iter > 0 {
-			r.busy++
-			if r.busy > maxBusySteps {
-				return nil, limitFailure(n.path, fmt.Sprintf("the run executed %d steps without waiting once (a loop that never waits?)", maxBusySteps))
+			if err := r.countStep(ctx, n.path); err != nil {
+				return nil, err
 			}
 		}
 		e.refresh()

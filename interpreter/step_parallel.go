@@ -36,7 +36,14 @@ func (r *runner) parallel(ctx workflow.Context, sc *scope, n *node, p *parallelN
 	defer cancel()
 	done := 0
 	var first error
+	started := 0
 	for i, branch := range p.branches {
+		if err := r.countCoroutine(ctx, n.path); err != nil {
+			first = err
+			cancel()
+			break
+		}
+		started++
 		workflow.GoNamed(bctx, fmt.Sprintf("%s.parallel[%d]", n.path, i), func(ctx workflow.Context) {
 			res, err := r.execList(ctx, sc, branch)
 			results[i] = res
@@ -47,7 +54,7 @@ func (r *runner) parallel(ctx workflow.Context, sc *scope, n *node, p *parallelN
 			done++
 		})
 	}
-	r.awaitAll(ctx, func() bool { return done == len(p.branches) })
+	r.awaitAll(ctx, func() bool { return done == started })
 	if first != nil {
 		return nil, first
 	}
@@ -64,7 +71,14 @@ func (r *runner) race(ctx workflow.Context, sc *scope, n *node, p *raceNode) (an
 	winner := -1
 	var res any
 	var err error
+	started := 0
+	var limit error
 	for i, branch := range p.branches {
+		if limit = r.countCoroutine(ctx, n.path); limit != nil {
+			cancel()
+			break
+		}
+		started++
 		workflow.GoNamed(bctx, fmt.Sprintf("%s.race[%d]", n.path, i), func(ctx workflow.Context) {
 			br, berr := r.execList(ctx, sc, branch)
 			if winner < 0 {
@@ -74,7 +88,10 @@ func (r *runner) race(ctx workflow.Context, sc *scope, n *node, p *raceNode) (an
 			done++
 		})
 	}
-	r.awaitAll(ctx, func() bool { return done == len(p.branches) })
+	r.awaitAll(ctx, func() bool { return done == started })
+	if limit != nil {
+		return nil, limit
+	}
 	if err != nil {
 		return nil, err
 	}

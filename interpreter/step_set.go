@@ -87,6 +87,9 @@ func (r *runner) ret(e *env, n *node, s *returnNode) (any, error) {
 	if err != nil {
 		return nil, exprFailure(n.path, "return", err)
 	}
+	if f := checkPayload(e.ctx, n.path, "the return value", v); f != nil {
+		return nil, f
+	}
 	return nil, &returnSignal{value: v}
 }
 
@@ -129,7 +132,7 @@ func (r *runner) continueAsNew(e *env, n *node, c *canNode) error {
 	if _, err := r.set(e, n.path, c.state); err != nil {
 		return err
 	}
-	return &continueSignal{input: input, carry: &Carry{State: r.state}}
+	return &continueSignal{input: input, carry: &Carry{State: r.state}, path: n.path}
 }
 
 func (r *runner) log(ctx workflow.Context, e *env, n *node, l *logNode) error {

@@ -66,8 +66,10 @@ func (r *runner) timer(ctx workflow.Context, n *node, d time.Duration) error {
 	if d <= 0 {
 		return nil
 	}
-	err := workflow.NewTimerWithOptions(ctx, d, workflow.TimerOptions{Summary: n.summary}).Get(ctx, nil)
-	r.waited()
+	t := workflow.NewTimerWithOptions(ctx, d, workflow.TimerOptions{Summary: n.summary})
+	blocked := !t.IsReady()
+	err := t.Get(ctx, nil)
+	r.waitedFor(ctx, blocked)
 	if err != nil {
 		return errorFailure(n.path, "", "", err, nil)
 	}

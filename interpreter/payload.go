@@ -1,0 +1,84 @@
+package interpreter
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// PayloadTooLargeType is the error type of a step, update, query or run
+// whose payload (an activity's input, a child's input, a signal's
+// argument, a continue-as-new's carry, an update's or a query's result, the
+// run's output) is over PayloadLimit. The interpreter measures it before
+// Temporal sees it: Temporal refuses such a payload by failing the workflow
+// task, which is then retried forever with nothing to show for it.
+// Non-retryable; a catch may handle it where a step failed.
+const PayloadTooLargeType = "dslrun.PayloadTooLarge"
+
+// PayloadLimit is the most bytes the values of one payload, encoded as
+// JSON, may take: Temporal's default blob size limit (the server's dynamic
+// config limit.blobSize.error, 2 MiB) less payloadReserve. The interpreter
+// checks it, so it is a constant: a limit that differed between workers
+// would make a run's replay depend on the worker.
+const PayloadLimit = 2<<20 - payloadReserve
+
+// payloadReserve is room kept under Temporal's limit for what wraps the
+// JSON: each payload's metadata, and a codec's nonce, tag and key id.
+const payloadReserve = 1 << 10
+
+// changePayloadLimit gates the payload checks: a history recorded before
+// them replays as it ran (with a codec that compresses, an oversized value
+// may have gone through).
+const changePayloadLimit = "dslrun.payload-limit"
+
+// payloadSize returns the bytes the values take as JSON, as the SDK's
+// data converter encodes them (one payload each). A value that JSON cannot
+// encode counts as 0: the SDK reports it.
+func payloadSize(values ...any) int {
+	n := 0
+	for _, v := range values {
+		if b, err := json.Marshal(v); err == nil {
+			n += len(b)
+		}
+	}
+	return n
+}
+
+// checkPayload fails the step at path with PayloadTooLargeType when
+// values, the payload described by what (`activity "echo" input`), are
+// over PayloadLimit; in the replay of a run recorded before the check, it
+// lets them through as that run did.
+func checkPayload(ctx workflow.Context, path, what string, values ...any) *failure {
+	n := payloadSize(values...)
+	if n <= PayloadLimit || !newBehaviour(ctx, changePayloadLimit) {
+		return nil
+	}
+	return payloadFailure(path, what, n)
+}
+
+// payloadFailure is a payload of n bytes that is too large.
+func payloadFailure(path, what string, n int) *failure {
+	return &failure{
+		path:         path,
+		typ:          PayloadTooLargeType,
+		types:        []string{PayloadTooLargeType},
+		message:      payloadMessage(what, n),
+		details:      map[string]any{"bytes": n, "limit": PayloadLimit},
+		nonRetryable: true,
+	}
+}
+
+func payloadMessage(what string, n int) string {
+	return fmt.Sprintf("%s is %d bytes as JSON, over the payload limit of %d bytes (Temporal's 2 MiB blob size limit)", what, n, PayloadLimit)
+}
+
+// checkQueryResult refuses a query result over PayloadLimit. A query
+// records nothing: no version gate.
+func checkQueryResult(name string, v any) error {
+	if n := payloadSize(v); n > PayloadLimit {
+		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("query %q: %s", name, payloadMessage("the result", n)), PayloadTooLargeType, nil)
+	}
+	return nil
+}
