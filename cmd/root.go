@@ -142,6 +142,7 @@ Check a definition, then run it on an embedded Temporal server:
 		newSignalCmd(opts, nil), newQueryCmd(opts, nil), newUpdateCmd(opts, nil), newCancelCmd(opts, nil), newTerminateCmd(opts, nil), newDescribeCmd(opts, nil), newResultCmd(opts, nil), newHistoryCmd(opts, nil), newListCmd(opts, nil),
 		newActivityCmd(opts, nil),
 		newReplayCmd(opts, nil),
+		newTestCmd(opts, nil), newGraphCmd(opts, nil),
 		newScheduleCmd(opts),
 		newCodecServerCmd(opts, nil), newCodecKeyCmd(opts),
 	)

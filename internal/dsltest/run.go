@@ -541,7 +541,7 @@ func (cr *caseRun) check(env *testsuite.TestWorkflowEnvironment, runErr error) {
 	case x.Failure != nil:
 		cr.checkFailure(x.Failure, runErr, step)
 	case runErr != nil:
-		res.fail(x.Pos, x.Path, step, "the run failed: %v", runErr)
+		res.fail(x.Pos, x.Path, step, "the run failed: %s", describe(runErr))
 	}
 	if x.Output != nil && runErr == nil {
 		var raw json.RawMessage
@@ -584,7 +584,17 @@ func outcome(err error) string {
 	if err == nil {
 		return "it completed"
 	}
-	return "it failed: " + err.Error()
+	return "it failed: " + describe(err)
+}
+
+// describe says what a run's failure is: its message and type, without
+// the wrappers of the SDK.
+func describe(err error) string {
+	typ, msg := failureOf(err)
+	if typ == "" {
+		return msg
+	}
+	return fmt.Sprintf("%s (type %s)", msg, typ)
 }
 
 func (cr *caseRun) checkFailure(want *FailureExpect, err error, step string) {
@@ -595,13 +605,13 @@ func (cr *caseRun) checkFailure(want *FailureExpect, err error, step string) {
 	}
 	typ, msg := failureOf(err)
 	if want.Type != "" && typ != want.Type {
-		res.fail(want.Pos, want.Path+".type", step, "failure type %q, want %q (failure: %v)", typ, want.Type, err)
+		res.fail(want.Pos, want.Path+".type", step, "failure type %q, want %q (failure: %s)", typ, want.Type, describe(err))
 	}
 	if want.Message != "" && !strings.Contains(msg, want.Message) {
 		res.fail(want.Pos, want.Path+".message", step, "failure message %q does not contain %q", msg, want.Message)
 	}
 	if want.Step != "" && step != want.Step {
-		res.fail(want.Pos, want.Path+".step", step, "the failure is at step %q, want %q (failure: %v)", step, want.Step, err)
+		res.fail(want.Pos, want.Path+".step", step, "the failure is at step %q, want %q (failure: %s)", step, want.Step, describe(err))
 	}
 }
 
