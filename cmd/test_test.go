@@ -79,7 +79,6 @@ func TestTestExamples(t *testing.T) {
 	}
 }
 
-
 // brokenOrderTest mocks math.add wrongly: an error where the run needs a
 // result, and a result that is off by one.
 const brokenOrderTest = `cases:

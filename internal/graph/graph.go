@@ -27,14 +27,14 @@ import (
 type shape int
 
 const (
-	shapeRect       shape = iota // activity
-	shapeRound                   // start, end
-	shapeSubroutine              // child workflow
-	shapeHexagon                 // waits
-	shapeRhombus                 // decisions and loops
-	shapeParallelogram           // state, logs, signals sent
-	shapeFork                    // parallel and race: fork and join
-	shapeStop                    // failed, continued as new
+	shapeRect          shape = iota // activity
+	shapeRound                      // start, end
+	shapeSubroutine                 // child workflow
+	shapeHexagon                    // waits
+	shapeRhombus                    // decisions and loops
+	shapeParallelogram              // state, logs, signals sent
+	shapeFork                       // parallel and race: fork and join
+	shapeStop                       // failed, continued as new
 )
 
 type node struct {
