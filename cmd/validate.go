@@ -13,8 +13,9 @@ import (
 
 type validateOptions struct {
 	*Options
-	Paths  []string
-	Output string
+	Paths   []string
+	Output  string
+	Exclude []string
 }
 
 func newValidateCmd(opts *Options, runF func(*validateOptions) error) *cobra.Command {
@@ -27,12 +28,15 @@ func newValidateCmd(opts *Options, runF func(*validateOptions) error) *cobra.Com
 expressions, step ids and activity inputs. Every error of every file is reported
 at once as file:line:col: path: message.
 
-PATH is a file, a folder (its *.yaml and *.yml files) or a folder ending in
-/... (recursive). The exit code is 0 when every file is valid, 1 when any is
-not, and 2 on usage errors.
+PATH is a file, a folder or a folder ending in /... (recursive), or - for
+standard input. A folder contributes the YAML files with a top-level dsl: key
+(a file named explicitly is always checked); --exclude leaves paths out.
+Diagnostics go to standard output. The exit code is 0 when every file is
+valid, 1 when any is not, and 2 on usage errors.
 
   dslrun validate examples/hello.yaml
-  dslrun validate ./... --output github`,
+  dslrun validate ./... --exclude examples/polyglot --output github
+  cat order.yaml | dslrun validate -`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Paths = args
@@ -48,6 +52,7 @@ not, and 2 on usage errors.
 		},
 	}
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "text", "output format: text, json or github (workflow-command annotations)")
+	cmd.Flags().StringArrayVar(&o.Exclude, "exclude", nil, "leave out paths matching this glob, against the path or its trailing parts (repeatable)")
 	addPluginsFlag(cmd, opts)
 	return cmd
 }
@@ -71,19 +76,44 @@ type jsonFile struct {
 	Diagnostics []jsonDiagnostic `json:"diagnostics"`
 }
 
+// stdinName names a definition read from standard input (validate -).
+const stdinName = "<stdin>"
+
 func runValidate(o *validateOptions) error {
-	files, err := validate.Expand(o.Paths)
-	if err != nil {
-		return &exitError{code: ExitFailure, err: err}
+	var paths []string
+	stdin := false
+	for _, p := range o.Paths {
+		if p == "-" {
+			stdin = true
+		} else {
+			paths = append(paths, p)
+		}
+	}
+	var files []string
+	if len(paths) > 0 {
+		var err error
+		if files, err = validate.Expand(paths, o.Exclude...); err != nil {
+			return &exitError{code: ExitFailure, err: err}
+		}
 	}
 	var results []*validate.Result
-	invalid := 0
+	if stdin {
+		// Child files of a definition read from standard input are resolved
+		// from the current folder.
+		src, err := io.ReadAll(o.Stdin)
+		if err != nil {
+			return &exitError{code: ExitFailure, err: fmt.Errorf("read standard input: %w", err)}
+		}
+		results = append(results, validate.Source(stdinName, src, o.Registry))
+	}
 	for _, f := range files {
-		r := validate.File(f, o.Registry)
+		results = append(results, validate.File(f, o.Registry))
+	}
+	invalid := 0
+	for _, r := range results {
 		if ws := shellOffWarnings(o.Options, r); len(ws) > 0 {
 			r.Diagnostics = append(r.Diagnostics, ws...).Sort()
 		}
-		results = append(results, r)
 		if !r.Valid() {
 			invalid++
 		}
@@ -100,14 +130,14 @@ func runValidate(o *validateOptions) error {
 	default:
 		for _, r := range results {
 			for _, d := range r.Diagnostics {
-				fmt.Fprintln(o.Stderr, d.String())
+				fmt.Fprintln(o.Stdout, d.String())
 			}
 			if r.Valid() {
 				fmt.Fprintf(o.Stdout, "ok  %s (%s)\n", r.File, r.Workflow.Name)
 			}
 		}
 		if invalid > 0 {
-			fmt.Fprintf(o.Stderr, "%d of %d files invalid\n", invalid, len(results))
+			fmt.Fprintf(o.Stdout, "%d of %d files invalid\n", invalid, len(results))
 		}
 	}
 	if invalid > 0 {

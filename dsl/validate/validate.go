@@ -182,60 +182,6 @@ func unwrapPathError(err error) error {
 	return err
 }
 
-// Expand turns command-line arguments into definition files: a file is
-// taken as it is, a folder contributes its *.yaml and *.yml files (but not
-// exec plugin manifests, *.plugin.yaml, nor the test files of dslrun test,
-// *_test.yaml), and a folder ending in /... (or
-// ./...) contributes them recursively, skipping folders named testdata or
-// node_modules and those whose name starts with a dot. Files are returned
-// sorted and once each.
-func Expand(args []string) ([]string, error) {
-	var out []string
-	for _, a := range args {
-		recursive := false
-		if a == "..." || strings.HasSuffix(a, "/...") {
-			recursive = true
-			a = strings.TrimSuffix(strings.TrimSuffix(a, "..."), "/")
-			if a == "" {
-				a = "."
-			}
-		}
-		st, err := os.Stat(a)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %v", a, unwrapPathError(err))
-		}
-		if !st.IsDir() {
-			out = append(out, a)
-			continue
-		}
-		found := 0
-		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() {
-				if p != a && (!recursive || strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || d.Name() == "node_modules") {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if ext := filepath.Ext(p); (ext == ".yaml" || ext == ".yml") && !isPluginManifest(p) && !IsTestFile(p) {
-				out = append(out, p)
-				found++
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		if found == 0 {
-			return nil, fmt.Errorf("%s: no *.yaml or *.yml files", a)
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out), nil
-}
-
 // IsTestFile reports whether p names a test file of dslrun test
 // (*_test.yaml or *_test.yml), which sits beside the definition it tests
 // but is not a definition.
