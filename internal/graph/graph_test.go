@@ -3,6 +3,7 @@ package graph_test
 import (
 	"flag"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -120,6 +121,25 @@ steps:
 	} {
 		if !strings.Contains(d, want) {
 			t.Errorf("dot lacks %q:\n%s", want, d)
+		}
+	}
+}
+
+// TestDOTRenders runs Graphviz on every golden DOT file when dot is
+// installed, so that the DOT printed is valid for the tool it is for.
+func TestDOTRenders(t *testing.T) {
+	dot, err := exec.LookPath("dot")
+	if err != nil {
+		t.Skip("Graphviz (dot) is not installed")
+	}
+	files, err := filepath.Glob(filepath.Join("testdata", "*.dot"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no golden DOT files: %v", err)
+	}
+	for _, f := range files {
+		out, err := exec.Command(dot, "-Tsvg", "-o", os.DevNull, f).CombinedOutput()
+		if err != nil || len(out) > 0 {
+			t.Errorf("dot %s: %v\n%s", f, err, out)
 		}
 	}
 }
