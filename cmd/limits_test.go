@@ -1,12 +1,17 @@
 package dslruncmd_test
 
 import (
+	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 
 	dslruncmd "github.com/dslrun/dslrun/cmd"
 	"github.com/dslrun/dslrun/interpreter"
@@ -132,5 +137,83 @@ steps:
 		if err := os.WriteFile(filepath.Join(historiesDir, "payload-limit.json"), []byte(h), 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestApplyShowsFailingWorkflowTasks (issue 11): a run whose workflow task
+// fails on every attempt shows as running, and apply used to print
+// nothing. It now prints each failed attempt with the failure recorded in
+// history. Here the worker of the run's type panics; the run is terminated
+// once apply has said so.
+func TestApplyShowsFailingWorkflowTasks(t *testing.T) {
+	addr := sharedServer(t)
+	const queue = "q-wft-fails"
+	c := dial(t, addr)
+	w := worker.New(c, queue, worker.Options{})
+	w.RegisterWorkflowWithOptions(func(workflow.Context, any, any) error {
+		panic("the worker cannot run this")
+	}, workflow.RegisterOptions{Name: "wft-fails"})
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	dir := writeFiles(t, map[string]string{"wft-fails.yaml": "dsl: v1\nname: wft-fails\nsteps:\n  - set: {x: 1}\n"})
+
+	const want = "  workflow task: attempt 1 failed: WorkflowWorkerUnhandledFailure: the worker cannot run this; the run makes no progress until one succeeds\n"
+	seen := make(chan struct{})
+	stderr := &watchWriter{want: want, seen: seen}
+	done := make(chan int, 1)
+	go func() {
+		done <- dslruncmd.Run(dslruncmd.Options{
+			Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: stderr,
+			Args:      []string{"apply", filepath.Join(dir, "wft-fails.yaml"), "--address", addr, "--task-queue", queue, "--id", "wft-fails"},
+			LookupEnv: func(string) (string, bool) { return "", false },
+		})
+	}()
+	select {
+	case <-seen:
+	case <-time.After(hangBound): // a bound against a hang: the assertion below then fails
+	}
+	if err := c.TerminateWorkflow(context.Background(), "wft-fails", "", "test over"); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	if out := stderr.String(); !strings.Contains(out, want) {
+		t.Errorf("apply's stderr lacks %q:\n%s", want, out)
+	}
+}
+
+// TestActivityTypeTooLongFails (issue 11, case 5): an activity type taken
+// from input that no worker serves fails the step with
+// dslrun.UnknownActivity, also when it is longer than the server accepts:
+// that one used to fail the workflow task on every attempt
+// (BadScheduleActivityAttributes), and the run hung.
+func TestActivityTypeTooLongFails(t *testing.T) {
+	addr := sharedServer(t)
+	dir := writeFiles(t, map[string]string{"chosen.yaml": "dsl: v1\nname: chosen\nsteps:\n  - activity: ${ input.act }\n"})
+	for _, tc := range []struct{ name, act, want string }{
+		{"unknown", "nope", `activity "nope" is not registered on task queue "q-chosen"`},
+		{"too long", strings.Repeat("x", 1001), "the activity type is 1001 bytes long, over Temporal's limit of 1000: no worker can serve it"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			type result struct {
+				code   int
+				stderr string
+			}
+			done := make(chan result, 1)
+			go func() {
+				code, _, stderr := run("apply", filepath.Join(dir, "chosen.yaml"), "--address", addr, "--worker", "--task-queue", "q-chosen",
+					"--input", `{"act": "`+tc.act+`"}`)
+				done <- result{code, stderr}
+			}()
+			select {
+			case res := <-done:
+				if res.code != dslruncmd.ExitFailure || !strings.Contains(res.stderr, "dslrun.UnknownActivity") || !strings.Contains(res.stderr, tc.want) {
+					t.Errorf("apply exited %d, want 1 with dslrun.UnknownActivity and %q:\n%s", res.code, tc.want, res.stderr)
+				}
+			case <-time.After(hangBound): // a bound against a hang (the old behaviour)
+				t.Fatal("apply did not end: the run hangs")
+			}
+		})
 	}
 }

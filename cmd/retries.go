@@ -45,9 +45,13 @@ func (l *lineWriter) Write(p []byte) (int, error) {
 //	charge: attempt 2 failed: card declined, next in 4s
 //
 // An attempt that fails and is retried between two polls is reported with
-// the next one's failure only.
+// the next one's failure only. A workflow task that keeps failing is
+// reported the same way, with the last failure its history records:
+//
+//	workflow task: attempt 3 failed: WorkflowWorkerUnhandledFailure: ...
 func watchRetries(ctx context.Context, c client.Client, id string, w io.Writer) {
 	reported := map[string]int32{} // activity id -> last failed attempt printed
+	var taskReported int32         // last failed workflow task attempt printed
 	var steps map[string]string
 	t := time.NewTicker(retryPollInterval)
 	defer t.Stop()
@@ -82,6 +86,11 @@ func watchRetries(ctx context.Context, c client.Client, id string, w io.Writer) 
 				}
 			}
 			fmt.Fprintf(w, "  %s: attempt %d failed: %s, %s\n", label, failed, a.GetLastFailure().GetMessage(), next)
+		}
+		if failed := resp.GetPendingWorkflowTask().GetAttempt() - 1; failed > taskReported {
+			taskReported = failed
+			why := workflowTaskFailure(ctx, c, id, resp.GetWorkflowExecutionInfo().GetExecution().GetRunId())
+			fmt.Fprintf(w, "  workflow task: attempt %d failed: %s; the run makes no progress until one succeeds\n", failed, why)
 		}
 	}
 }

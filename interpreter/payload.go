@@ -3,9 +3,12 @@ package interpreter
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/dslrun/dslrun/activities"
 )
 
 // PayloadTooLargeType is the error type of a step, update, query or run
@@ -81,4 +84,46 @@ func checkQueryResult(name string, v any) error {
 		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("query %q: %s", name, payloadMessage("the result", n)), PayloadTooLargeType, nil)
 	}
 	return nil
+}
+
+// maxIDLength is Temporal's default limit on the length of names and ids
+// (the server's dynamic config limit.maxIDLength): an activity type or
+// activity id over it makes the server refuse the command, which fails the
+// workflow task on every attempt.
+const maxIDLength = 1000
+
+// changeIDLength gates checkIDs: a server whose limit was raised may have
+// accepted longer names in a history recorded before.
+const changeIDLength = "dslrun.id-length"
+
+// checkIDs fails an activity step whose activity type or id, taken from an
+// expression, is longer than Temporal accepts. No worker can serve such a
+// type, so it fails like any other unknown activity type
+// (activities.UnknownActivityType, non-retryable); a too long id is an
+// expression that gave a wrong value.
+func checkIDs(ctx workflow.Context, path, name, id string) *failure {
+	if len(name) <= maxIDLength && len(id) <= maxIDLength || !newBehaviour(ctx, changeIDLength) {
+		return nil
+	}
+	if len(name) > maxIDLength {
+		return &failure{
+			path:         path,
+			what:         fmt.Sprintf("activity %q", clip(name)),
+			activity:     name,
+			typ:          activities.UnknownActivityType,
+			types:        []string{activities.UnknownActivityType},
+			message:      fmt.Sprintf("the activity type is %d bytes long, over Temporal's limit of %d: no worker can serve it", len(name), maxIDLength),
+			details:      map[string]any{"activity": name, "taskQueue": "", "suggestion": ""},
+			nonRetryable: true,
+		}
+	}
+	return exprFailure(path, "activityId", fmt.Errorf("the activity id is %d bytes long, over Temporal's limit of %d", len(id), maxIDLength))
+}
+
+// clip shortens s for a message.
+func clip(s string) string {
+	if len(s) <= 40 {
+		return s
+	}
+	return strings.ToValidUTF8(s[:40], "") + "..."
 }

@@ -74,6 +74,9 @@ func (r *runner) activity(ctx workflow.Context, e *env, n *node, a *activityNode
 		}
 		fut = workflow.ExecuteLocalActivity(lctx, name, json.RawMessage(raw))
 	} else {
+		if f := checkIDs(ctx, n.path, name, activityID); f != nil {
+			return nil, f
+		}
 		if f := checkPayload(ctx, n.path, fmt.Sprintf("the input of activity %q", name), with); f != nil {
 			return nil, f
 		}

@@ -2,6 +2,7 @@ package interpreter
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/dslrun/dslrun/activities"
@@ -67,4 +68,41 @@ steps:
               suggestion: ${ error.details.suggestion }
 `, nil)
 	wantEqual(t, h.result(), map[string]any{"type": activities.UnknownActivityType, "activity": "echoo", "suggestion": "echo"})
+}
+
+// TestActivityNameTooLong (issue 11): an activity type taken from input
+// that is longer than Temporal accepts used to fail the workflow task on
+// every attempt (the server refuses the command), so the run hung. It now
+// fails the step like any unknown activity type, non-retryable and
+// catchable; an activity id that long is an expression error.
+func TestActivityNameTooLong(t *testing.T) {
+	long := strings.Repeat("x", 1001)
+	h := newHarness(t)
+	h.run(`
+dsl: v1
+name: chosen
+steps:
+  - try:
+      - activity: ${ input.act }
+    catch:
+      - types: [dslrun.UnknownActivity]
+        do:
+          - return: ${ error }
+`, map[string]any{"act": long})
+	res, _ := h.result().(map[string]any)
+	if res["type"] != activities.UnknownActivityType || res["nonRetryable"] != true ||
+		!strings.Contains(res["message"].(string), "the activity type is 1001 bytes long, over Temporal's limit of 1000: no worker can serve it") {
+		t.Errorf("caught %v", res)
+	}
+
+	h = newHarness(t)
+	h.activity("echo", echoActivity)
+	h.run(`
+dsl: v1
+name: chosen
+steps:
+  - activity: echo
+    activityId: ${ input.id }
+`, map[string]any{"id": long})
+	h.wantFailure(ExpressionErrorType, "steps[0]: activityId: the activity id is 1001 bytes long, over Temporal's limit of 1000")
 }
