@@ -36,12 +36,8 @@ func Decode(filename string, src []byte) (*yaml.Node, Diagnostics) {
 	if len(src) > MaxFileSize {
 		return nil, errAt(at(1, 1), CodeLimit, "file is %d bytes, more than the limit of %d", len(src), MaxFileSize)
 	}
-	if i := bytes.IndexByte(src, 0); i >= 0 || !utf8.Valid(src) {
-		line := 1 + bytes.Count(src[:max(i, 0)], []byte("\n"))
-		if i < 0 {
-			line = 1
-		}
-		return nil, errAt(at(line, 1), CodeYAML, "file is not UTF-8 text")
+	if line, col, msg := notText(src); msg != "" {
+		return nil, errAt(at(line, col), CodeYAML, "%s", msg)
 	}
 	if len(bytes.TrimSpace(src)) == 0 {
 		return nil, errAt(at(1, 1), CodeYAML, "file is empty")
@@ -71,6 +67,32 @@ func Decode(filename string, src []byte) (*yaml.Node, Diagnostics) {
 		return nil, ds
 	}
 	return root, nil
+}
+
+// notText finds the first NUL byte or invalid UTF-8 sequence of src and
+// returns its position (the column counts characters, as YAML positions
+// do) and what is wrong there; msg is "" when src is UTF-8 text with no
+// NUL.
+func notText(src []byte) (line, col int, msg string) {
+	if bytes.IndexByte(src, 0) < 0 && utf8.Valid(src) {
+		return 0, 0, ""
+	}
+	line, col = 1, 1
+	for i := 0; i < len(src); {
+		r, size := utf8.DecodeRune(src[i:])
+		switch {
+		case r == 0:
+			return line, col, "NUL byte: the file must be UTF-8 text"
+		case r == utf8.RuneError && size == 1:
+			return line, col, fmt.Sprintf("invalid UTF-8 (byte 0x%02x): the file must be UTF-8 text", src[i])
+		case r == '\n':
+			line, col = line+1, 1
+		default:
+			col++
+		}
+		i += size
+	}
+	return 0, 0, ""
 }
 
 func yamlError(filename string, err error) Diagnostics {
