@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -48,7 +50,7 @@ func Decode(filename string, src []byte) (*yaml.Node, Diagnostics) {
 		if errors.Is(err, io.EOF) {
 			return nil, errAt(at(1, 1), CodeYAML, "file has no YAML document")
 		}
-		return nil, yamlError(filename, err)
+		return nil, yamlError(filename, err, src)
 	}
 	var second yaml.Node
 	switch err := dec.Decode(&second); {
@@ -57,7 +59,7 @@ func Decode(filename string, src []byte) (*yaml.Node, Diagnostics) {
 			"file has more than one YAML document: put each definition in a file of its own")
 	case errors.Is(err, io.EOF):
 	default:
-		return nil, yamlError(filename, err)
+		return nil, yamlError(filename, err, src)
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		return nil, errAt(at(1, 1), CodeYAML, "file is empty")
@@ -95,16 +97,75 @@ func notText(src []byte) (line, col int, msg string) {
 	return 0, 0, ""
 }
 
-func yamlError(filename string, err error) Diagnostics {
+// parserProblems are yaml.v3's parser errors (as opposed to its scanner
+// errors): for them it reports a 0-based line, one line early.
+var parserProblems = []string{
+	"did not find expected <document start>",
+	"found undefined tag handle",
+	"did not find expected node content",
+	"did not find expected '-' indicator",
+	"did not find expected key",
+	"did not find expected ',' or ']'",
+	"did not find expected ',' or '}'",
+}
+
+// yamlError turns yaml.v3's error into a diagnostic at the line it means
+// (the collection or the token it was reading), at the line's first
+// character. When that line, or one soon after it, has an unquoted ${
+// inside a flow collection ({ } or [ ]), which YAML reads as the start of
+// a nested mapping, the diagnostic points at it and says to quote it.
+func yamlError(filename string, err error, src []byte) Diagnostics {
 	msg := err.Error()
 	line := 1
 	if m := yamlErrLine.FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		msg = m[2]
+		if slices.Contains(parserProblems, msg) {
+			line++
+		}
 	} else if len(msg) > 6 && msg[:6] == "yaml: " {
 		msg = msg[6:]
 	}
-	return Diagnostics{{Pos: Pos{File: filename, Line: line, Col: 1}, Code: CodeYAML, Msg: "invalid YAML: " + msg}}
+	lines := strings.Split(string(src), "\n")
+	line = min(max(line, 1), len(lines))
+	col := 1 + len(lines[line-1]) - len(strings.TrimLeft(lines[line-1], " \t"))
+	msg = "invalid YAML: " + msg
+	for l := line; l <= min(line+3, len(lines)); l++ {
+		if c := unquotedFlowExpr(lines[l-1]); c > 0 {
+			line, col = l, c
+			msg += ` (an expression inside { } or [ ] must be quoted: "${ ... }")`
+			break
+		}
+	}
+	return Diagnostics{{Pos: Pos{File: filename, Line: line, Col: col}, Code: CodeYAML, Msg: msg}}
+}
+
+// unquotedFlowExpr returns the 1-based column of the first ${ on line that
+// stands inside a flow collection and outside quotes, 0 when there is none.
+func unquotedFlowExpr(line string) int {
+	depth := 0
+	var quote rune
+	col := 0
+	for i, r := range line {
+		col++
+		switch {
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			}
+		case r == '"' || r == '\'':
+			quote = r
+		case r == '#' && (i == 0 || line[i-1] == ' '):
+			return 0
+		case r == '$' && strings.HasPrefix(line[i:], "${") && depth > 0:
+			return col
+		case r == '{' || r == '[':
+			depth++
+		case r == '}' || r == ']':
+			depth = max(depth-1, 0)
+		}
+	}
+	return 0
 }
 
 // checkNodes walks the tree without recursion and reports aliases, depth,
