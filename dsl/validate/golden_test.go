@@ -80,13 +80,17 @@ func TestInvalidGolden(t *testing.T) {
 // filesOnly lists the cases that only reading other files can find: the
 // parser and the schema see one document.
 var filesOnly = map[string]bool{
-	"child-file-missing": true,
+	"child-file-missing":     true,
+	"child-file-two-missing": true,
+	"child-file-outside":     true,
 }
 
 // schemaBlind lists the cases that a JSON schema cannot see by design:
 // they need the expression compiler, knowledge of other parts of the
 // document (step ids, state names), or the activity registry.
 var schemaBlind = map[string]bool{
+	"child-file-two-missing": true, // files: see filesOnly
+	"child-file-outside":     true,
 	"expr-syntax":         true,
 	"typed-expressions":   true,
 	"workflow-field":      true,

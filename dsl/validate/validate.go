@@ -33,7 +33,8 @@ func (r *Result) Valid() bool { return !r.Diagnostics.HasErrors() }
 // and validated too (its findings are reported with its own name), and its
 // canonical form is bundled into the step.
 func Source(filename string, src []byte, reg *activities.Registry) *Result {
-	rs := &resolver{reg: reg, stack: []string{absPath(filename)}}
+	abs := absPath(filename)
+	rs := &resolver{reg: reg, stack: []string{abs}, root: filepath.Dir(abs), top: filename}
 	return rs.source(filename, src)
 }
 
@@ -48,6 +49,9 @@ type resolver struct {
 	// stack holds the absolute paths of the files being validated, the
 	// outermost first.
 	stack []string
+	// root is the folder of the outermost file, top its name as given:
+	// child files must be in that folder or below it.
+	root, top string
 }
 
 func (rs *resolver) source(filename string, src []byte) *Result {
@@ -108,6 +112,10 @@ func (rs *resolver) bundleChildren(filename string, root *yaml.Node, w *dsl.Work
 			file = filepath.Join(filepath.Dir(filename), file)
 		}
 		abs := absPath(file)
+		if rel, err := filepath.Rel(rs.root, abs); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			fail("child file %q is outside the folder of %s: child files must be in that folder or below it", c.File, rs.top)
+			return true
+		}
 		if slices.Contains(rs.stack, abs) {
 			fail("child file %q includes itself (directly or through other child files): to start the same definition again, use workflow: with its name", c.File)
 			return true
