@@ -229,7 +229,8 @@ func devDBFile(o *devOptions) (string, error) {
 		}
 		path = filepath.Join(dir, "dslrun", "dev.db")
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	// Private, as the database file is (0600): runs hold their inputs.
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return "", fmt.Errorf("database folder: %w", err)
 	}
 	return path, nil

@@ -153,10 +153,12 @@ func openLog(path string) (io.Writer, func() error, error) {
 	if path == "" {
 		return io.Discard, func() error { return nil }, nil
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	// Private, as the database file is: logs name workflows, activities
+	// and their failures. An existing file keeps its mode.
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, nil, err
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, nil, err
 	}
