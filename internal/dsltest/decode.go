@@ -167,6 +167,8 @@ func value(n *yaml.Node) any {
 			return n.Value
 		}
 		return n.Value
+	case yaml.DocumentNode, yaml.AliasNode:
+		// dsl.Decode returns the document's root and refuses aliases.
 	}
 	return nil
 }

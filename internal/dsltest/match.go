@@ -22,7 +22,8 @@ func diff(path string, got, want any) []string {
 		}
 		if gi, gf, gInt, gok := number(g); gok {
 			if wi, wf, wInt, wok := number(w); wok {
-				if (gInt && wInt && gi == wi) || (!(gInt && wInt) && gf == wf) {
+				bothInt := gInt && wInt
+				if (bothInt && gi == wi) || (!bothInt && gf == wf) {
 					return
 				}
 			}

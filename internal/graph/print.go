@@ -57,6 +57,7 @@ func mermaidShape(s shape, label string) string {
 		return `[/"` + label + `"\]`
 	case shapeStop:
 		return `(("` + label + `"))`
+	case shapeRect:
 	}
 	return `["` + label + `"]`
 }
@@ -147,6 +148,7 @@ func dotShape(s shape) string {
 		return "shape=trapezium"
 	case shapeStop:
 		return "shape=doublecircle"
+	case shapeRect:
 	}
 	return "shape=box"
 }
