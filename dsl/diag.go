@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -128,4 +129,80 @@ func shortPath(p string) string {
 		return p
 	}
 	return p[:keep] + "..." + p[len(p)-keep:]
+}
+
+// MaxDiagnosticsPerFile is the most diagnostics kept for one file (see
+// Cap): a file with 50,000 duplicate keys reports the first ones and a
+// count of the rest, not 50,000 lines.
+const MaxDiagnosticsPerFile = 100
+
+// Cap keeps the first n diagnostics of each file in ds, which is sorted,
+// and replaces the rest of a file's by one diagnostic that counts them
+// ("and 49,900 more errors not shown"), at the position of the first one
+// left out. It is an error when any of those is, so that a capped list has
+// errors exactly when the full one has.
+func (ds Diagnostics) Cap(n int) Diagnostics {
+	type rest struct {
+		first          Diagnostic
+		errs, warnings int
+	}
+	kept := map[string]int{}
+	var out Diagnostics
+	var order []string
+	dropped := map[string]*rest{}
+	for _, d := range ds {
+		f := d.Pos.File
+		if kept[f] < n {
+			kept[f]++
+			out = append(out, d)
+			continue
+		}
+		r := dropped[f]
+		if r == nil {
+			r = &rest{first: d}
+			dropped[f] = r
+			order = append(order, f)
+		}
+		if d.Severity == SeverityError {
+			r.errs++
+		} else {
+			r.warnings++
+		}
+	}
+	if len(order) == 0 {
+		return ds
+	}
+	for _, f := range order {
+		r := dropped[f]
+		var parts []string
+		sev := SeverityWarning
+		if r.errs > 0 {
+			parts = append(parts, fmt.Sprintf("%s more %s", thousands(r.errs), plural(r.errs, "error", "errors")))
+			sev = SeverityError
+		}
+		if r.warnings > 0 {
+			parts = append(parts, fmt.Sprintf("%s more %s", thousands(r.warnings), plural(r.warnings, "warning", "warnings")))
+		}
+		out = append(out, Diagnostic{
+			Pos: r.first.Pos, Severity: sev, Code: CodeLimit,
+			Msg: fmt.Sprintf("and %s not shown (at most %d a file): fix the ones above first", strings.Join(parts, " and "), n),
+		})
+	}
+	return out.Sort()
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// thousands formats n with comma separators: 49,900.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }

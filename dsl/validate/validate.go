@@ -31,11 +31,15 @@ func (r *Result) Valid() bool { return !r.Diagnostics.HasErrors() }
 // with: values are not checked against activity schemas. Child steps that
 // name a file are resolved relative to filename's folder: the file is read
 // and validated too (its findings are reported with its own name), and its
-// canonical form is bundled into the step.
+// canonical form is bundled into the step. At most
+// dsl.MaxDiagnosticsPerFile diagnostics of each file are kept, and a count
+// of the rest.
 func Source(filename string, src []byte, reg *activities.Registry) *Result {
 	abs := absPath(filename)
 	rs := &resolver{reg: reg, stack: []string{abs}, root: filepath.Dir(abs), top: filename}
-	return rs.source(filename, src)
+	r := rs.source(filename, src)
+	r.Diagnostics = r.Diagnostics.Cap(dsl.MaxDiagnosticsPerFile)
+	return r
 }
 
 // maxChildFiles bounds how deeply child definition files may include
