@@ -35,11 +35,38 @@ func (r *Result) Valid() bool { return !r.Diagnostics.HasErrors() }
 // dsl.MaxDiagnosticsPerFile diagnostics of each file are kept, and a count
 // of the rest.
 func Source(filename string, src []byte, reg *activities.Registry) *Result {
-	abs := absPath(filename)
-	rs := &resolver{reg: reg, stack: []string{abs}, root: filepath.Dir(abs), top: filename}
+	rs := newResolver(filename, reg)
 	r := rs.source(filename, src)
+	if r.Valid() && len(src)+rs.bundled > measureAbove {
+		// Large enough to be near the limit: measure the canonical form.
+		if err := r.Canonicalize(); err == nil && len(r.Definition.Canonical) > MaxDefinitionSize {
+			n := len(r.Definition.Canonical)
+			r.Workflow, r.Definition = nil, nil
+			r.Diagnostics = append(r.Diagnostics, dsl.Diagnostic{
+				Pos: dsl.Pos{File: filename, Line: 1, Col: 1}, Code: dsl.CodeLimit,
+				Msg: fmt.Sprintf("the definition is %d bytes in canonical form (child files included), over the limit of %d that a run's payload allows: "+
+					"split it, or start children by name (workflow:) rather than by file", n, MaxDefinitionSize),
+			}).Sort()
+		}
+	}
 	r.Diagnostics = r.Diagnostics.Cap(dsl.MaxDiagnosticsPerFile)
 	return r
+}
+
+// MaxDefinitionSize is the largest canonical definition, child files
+// bundled: the interpreter's PayloadLimit (Temporal's 2 MiB blob limit less
+// 1 KiB), since the definition travels in the run's start payload.
+const MaxDefinitionSize = 2<<20 - 1<<10
+
+// measureAbove is the size (the file and its bundled child definitions)
+// above which Source makes the canonical form to measure it exactly;
+// below it, defaults cannot grow a definition to MaxDefinitionSize.
+const measureAbove = 64 << 10
+
+func newResolver(filename string, reg *activities.Registry) *resolver {
+	abs := absPath(filename)
+	return &resolver{reg: reg, stack: []string{abs}, root: filepath.Dir(abs), top: filename,
+		files: map[string][]byte{}, done: map[string]*Result{}}
 }
 
 // maxChildFiles bounds how deeply child definition files may include
@@ -56,6 +83,14 @@ type resolver struct {
 	// root is the folder of the outermost file, top its name as given:
 	// child files must be in that folder or below it.
 	root, top string
+	// files holds the child files read, by absolute path, and done their
+	// results, by absolute path and content hash: a file included many
+	// times (six times at each of ten levels) is read and validated once.
+	files map[string][]byte
+	done  map[string]*Result
+	// bundled is the size of the child definitions bundled into the
+	// outermost file so far.
+	bundled int
 }
 
 func (rs *resolver) source(filename string, src []byte) *Result {
@@ -98,6 +133,7 @@ func (rs *resolver) source(filename string, src []byte) *Result {
 // names one, and records the file's canonical form in the step.
 func (rs *resolver) bundleChildren(filename string, root *yaml.Node, w *dsl.Workflow) dsl.Diagnostics {
 	var ds dsl.Diagnostics
+	size := 0 // the child definitions bundled so far: part of the canonical form
 	dsl.Walk(w, func(path string, s *dsl.Step) bool {
 		c, _ := s.Body.(*dsl.ChildStep)
 		if c == nil || c.File == "" {
@@ -128,22 +164,42 @@ func (rs *resolver) bundleChildren(filename string, root *yaml.Node, w *dsl.Work
 			fail("child files are nested deeper than the limit of %d", maxChildFiles)
 			return true
 		}
-		src, err := os.ReadFile(file)
-		if err != nil {
-			fail("cannot read child file %q: %v", c.File, unwrapPathError(err))
-			return true
+		src, ok := rs.files[abs]
+		if !ok {
+			var err error
+			if src, err = os.ReadFile(file); err != nil {
+				fail("cannot read child file %q: %v", c.File, unwrapPathError(err))
+				return true
+			}
+			rs.files[abs] = src
 		}
-		rs.stack = append(rs.stack, abs)
-		cr := rs.source(file, src)
-		rs.stack = rs.stack[:len(rs.stack)-1]
+		key := abs + "\x00" + dsl.Hash(src)
+		cr, ok := rs.done[key]
+		if !ok {
+			rs.stack = append(rs.stack, abs)
+			cr = rs.source(file, src)
+			rs.stack = rs.stack[:len(rs.stack)-1]
+			if cr.Valid() {
+				if err := cr.Canonicalize(); err != nil {
+					fail("%v", err)
+					return true
+				}
+			}
+			rs.done[key] = cr
+		}
 		if !cr.Valid() {
 			ds = append(ds, cr.Diagnostics...)
 			fail("child definition %q is invalid", c.File)
 			return true
 		}
-		if err := cr.Canonicalize(); err != nil {
-			fail("%v", err)
+		if size+len(cr.Definition.Canonical) > MaxDefinitionSize {
+			fail("with child file %q the definition is over %d bytes, the limit that a run's payload allows: "+
+				"each child: {file: ...} copies the file's definition; start children by name (workflow:) instead", c.File, MaxDefinitionSize)
 			return true
+		}
+		size += len(cr.Definition.Canonical)
+		if len(rs.stack) == 1 {
+			rs.bundled += len(cr.Definition.Canonical)
 		}
 		c.Workflow, c.Definition = cr.Workflow.Name, cr.Definition.Canonical
 		return true
