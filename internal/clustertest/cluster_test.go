@@ -90,7 +90,9 @@ func TestWorkersOnPostgresCluster(t *testing.T) {
 	ctx, cancel := hangBound(t, hangLimit)
 	defer cancel()
 
-	dir, err := os.MkdirTemp("", "dslrun-cluster-")
+	// Not t.TempDir: its parent folder is private to this user, and the
+	// postgres user must reach its folder inside; also kept on request.
+	dir, err := os.MkdirTemp("", "dslrun-cluster-") //nolint:usetesting // see above
 	if err != nil {
 		t.Fatal(err)
 	}
