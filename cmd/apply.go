@@ -17,6 +17,7 @@ import (
 	"github.com/dslrun/dslrun/internal/expression"
 	"github.com/dslrun/dslrun/interpreter"
 	"github.com/spf13/cobra"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
@@ -64,9 +65,10 @@ running under the id gets the signal instead), --update with an update whose
 return value is printed (update-with-start; with the definition's
 options.idConflictPolicy, default useExisting).
 
-Ctrl-C asks Temporal to cancel the run; a second Ctrl-C stops waiting.
+Ctrl-C asks Temporal to cancel the run; a second Ctrl-C stops waiting and says
+whether the run is still cancelling (its cleanup may take a while).
 Exit codes: 0 completed, 1 failed or invalid, 2 usage, 3 cancelled, 4 timed out
-or terminated.
+or terminated, 5 detached by a second Ctrl-C while the run was still open.
 
   dslrun apply examples/hello.yaml --input '{"name": "Ada"}'
   dslrun apply order.yaml --input @order.json --id order-42 --address temporal:7233 --detach
@@ -198,6 +200,7 @@ func waitRun(ctx context.Context, o *Options, c client.Client, run client.Workfl
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
+	detached := make(chan struct{})
 	go func() {
 		n := 0
 		for {
@@ -214,7 +217,7 @@ func waitRun(ctx context.Context, o *Options, c client.Client, run client.Workfl
 					}
 					cancel()
 				} else {
-					fmt.Fprintf(o.Stderr, "stopped waiting; %s goes on\n", run.GetID())
+					close(detached)
 					stopWait()
 					return
 				}
@@ -236,7 +239,33 @@ func waitRun(ctx context.Context, o *Options, c client.Client, run client.Workfl
 	stopProgress()
 	<-progressDone
 	<-warned
+	select {
+	case <-detached:
+		return detach(o, c, run, output, file)
+	default:
+	}
 	return reportResult(o, run, raw, err, output, file)
+}
+
+// detach reports a second Ctrl-C: the run may have closed meanwhile (then
+// its outcome is reported as usual), or it is still open, cancelling.
+func detach(o *Options, c client.Client, run client.WorkflowRun, output, file string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d, err := c.DescribeWorkflowExecution(ctx, run.GetID(), "")
+	if err == nil && d.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		var raw json.RawMessage
+		err := c.GetWorkflow(ctx, run.GetID(), "").Get(ctx, &raw)
+		return reportResult(o, run, raw, err, output, file)
+	}
+	msg := fmt.Sprintf("stopped waiting: %s is still open, cancellation requested (its cleanup goes on; see dslrun describe %s)", run.GetID(), run.GetID())
+	if err != nil {
+		msg = fmt.Sprintf("stopped waiting for %s, cancellation requested; its state is unknown: %v", run.GetID(), err)
+	}
+	if output == "json" {
+		_ = json.NewEncoder(o.Stdout).Encode(runResult{WorkflowID: run.GetID(), RunID: run.GetRunID(), Status: "cancelling"})
+	}
+	return &exitError{code: ExitDetached, err: errors.New(msg)}
 }
 
 // runResult is the -o json form of a finished run.

@@ -18,6 +18,7 @@ const (
 	ExitUsage     = 2 // bad flags or arguments
 	ExitCancelled = 3 // the run ended cancelled
 	ExitTimedOut  = 4 // the run timed out or was terminated
+	ExitDetached  = 5 // a second Ctrl-C stopped waiting while the run was still cancelling
 )
 
 // Options are the process resources a command may use. Nil fields fall
