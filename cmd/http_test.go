@@ -432,8 +432,8 @@ steps:
 		`get.yaml:8:15: steps[0].with.headrs: unknown property "headrs" (did you mean "headers"?) (input of activity "http")`,
 		`get.yaml:9:23: steps[0].with.poll.intervl: unknown property "intervl" (did you mean "interval"?) (input of activity "http")`,
 	} {
-		if !strings.Contains(stderr, want) {
-			t.Errorf("validate's stderr lacks\n%s\n in:\n%s", want, stderr)
+		if !strings.Contains(stdout, want) {
+			t.Errorf("validate's stdout lacks\n%s\n in:\n%s", want, stdout)
 		}
 	}
 }

@@ -87,15 +87,15 @@ steps:
 		stderr string
 	}{
 		{name: "with: checked against the plugin's schema", args: []string{"validate", "--plugins", plugins, bad}, code: 1,
-			stderr: bad + `:5:11: steps[0].with: missing required property "text" (input of activity "wordcount")
+			stdout: bad + `:5:11: steps[0].with: missing required property "text" (input of activity "wordcount")
 ` + bad + `:5:17: steps[0].with.txt: unknown property "txt" (did you mean "text"?) (input of activity "wordcount")
 ` + bad + `:5:40: steps[0].with.crashAfterLine: must be greater than or equal to 1 (input of activity "wordcount")
 1 of 1 files invalid
 `},
 		{name: "plugins from DSLRUN_PLUGINS", env: map[string]string{"DSLRUN_PLUGINS": plugins}, args: []string{"validate", bad}, code: 1,
-			stderr: "missing required property"},
+			stdout: "missing required property"},
 		{name: "without the plugins, with: is not checked", args: []string{"validate", bad}, code: 0,
-			stdout: "ok  " + bad + " (bad)\n"},
+			stdout: "\nok  " + bad + " (bad)"},
 		{name: "the example with its plugins", args: []string{"validate", "--plugins", plugins, ok}, code: 0,
 			stdout: "ok  " + ok + " (plugins)\n"},
 		{name: "broken plugin folder", args: []string{"validate", "--plugins", broken, ok}, code: 1,

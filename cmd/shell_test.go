@@ -35,8 +35,8 @@ func TestShellOffByDefault(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("validate exited %d\n%s%s", code, stdout, stderr)
 	}
-	if want := "shell.yaml:4:5: steps[0]: warning: the shell activity is off: pass --allow-shell"; !strings.Contains(stderr, want) {
-		t.Errorf("validate's stderr lacks %q:\n%s", want, stderr)
+	if want := "shell.yaml:4:5: steps[0]: warning: the shell activity is off: pass --allow-shell"; !strings.Contains(stdout, want) {
+		t.Errorf("validate's stdout lacks %q:\n%s", want, stdout)
 	}
 	_, stdout, _ = run("activities")
 	if !strings.Contains(stdout, shell.DisabledSummary) {
