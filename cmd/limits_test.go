@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -173,6 +174,17 @@ func TestApplyShowsFailingWorkflowTasks(t *testing.T) {
 	select {
 	case <-seen:
 	case <-time.After(hangBound): // a bound against a hang: the assertion below then fails
+	}
+	// describe says so too, once the server retries the task (attempt 2).
+	var desc string
+	for deadline := time.Now().Add(hangBound); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		_, desc, _ = run("describe", "--address", addr, "wft-fails")
+		if strings.Contains(desc, "workflow task") {
+			break
+		}
+	}
+	if !regexp.MustCompile(`(?m)^workflow task +failing, attempt \d+: WorkflowWorkerUnhandledFailure: the worker cannot run this \(no progress until one succeeds\)$`).MatchString(desc) {
+		t.Errorf("describe does not show the failing workflow task:\n%s", desc)
 	}
 	if err := c.TerminateWorkflow(context.Background(), "wft-fails", "", "test over"); err != nil {
 		t.Fatal(err)

@@ -70,6 +70,11 @@ type runDescription struct {
 	Parent            string            `json:"parentWorkflowId,omitempty"`
 	PendingActivities []pendingActivity `json:"pendingActivities"`
 	PendingChildren   []pendingChild    `json:"pendingChildren"`
+	// WorkflowTaskAttempt is the attempt of a pending workflow task that
+	// failed before (the run makes no progress until one succeeds), and
+	// WorkflowTaskFailure the last such failure, from history.
+	WorkflowTaskAttempt int32  `json:"workflowTaskAttempt,omitempty"`
+	WorkflowTaskFailure string `json:"workflowTaskFailure,omitempty"`
 	// Result is the output of a completed run.
 	Result json.RawMessage `json:"result,omitempty"`
 	// Failure is the failure chain of a failed or timed-out run.
@@ -209,6 +214,10 @@ func runDescribe(ctx context.Context, o *opsOptions) error {
 			ParentClosePolicy: strings.ToLower(c.GetParentClosePolicy().String()),
 		})
 	}
+	if wt := resp.GetPendingWorkflowTask(); wt.GetAttempt() > 1 {
+		d.WorkflowTaskAttempt = wt.GetAttempt()
+		d.WorkflowTaskFailure = workflowTaskFailure(ctx, s.Client, d.WorkflowID, d.RunID)
+	}
 	if info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 		if err := d.closeOutcome(ctx, s.Client); err != nil {
 			return o.runError("describe", err)
@@ -237,6 +246,9 @@ func runDescribe(ctx context.Context, o *opsOptions) error {
 	}
 	row("reason", d.Reason)
 	row("new run id", d.NewRunID)
+	if d.WorkflowTaskAttempt > 0 {
+		row("workflow task", fmt.Sprintf("failing, attempt %d: %s (no progress until one succeeds)", d.WorkflowTaskAttempt, d.WorkflowTaskFailure))
+	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
