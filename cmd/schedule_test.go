@@ -195,7 +195,7 @@ func TestDevSearchAttribute(t *testing.T) {
 	if code != 2 || !strings.Contains(stderr, `--search-attribute "DslrunRegion=Nope": want NAME=TYPE`) {
 		t.Errorf("dev with a bad --search-attribute: exit %d, want 2:\n%s", code, stderr)
 	}
-	dev := startDslrun(t, nil, "dev", "--memory", "--port", "0", "--ui-port", "0", "--search-attribute", "DslrunRegion=Keyword")
+	dev := startDslrun(t, nil, "dev", "--memory", "--port", "0", "--ui-port", "0", "--search-attribute", "DslrunRegion=Keyword", "--search-attribute", "DslrunStage=Keyword")
 	addr := dev.waitOutput(t, frontendLine, hangBound)[1]
 	def := filepath.Join(t.TempDir(), "regional.yaml")
 	src := `dsl: v1
@@ -203,7 +203,12 @@ name: regional
 options:
   searchAttributes: {DslrunRegion: "${ input.region }"}
 steps:
-  - activity: echo
+  - id: echo
+    activity: echo
+    with: shipped
+  - upsert:
+      searchAttributes: {DslrunStage: "${ steps.echo.result }"}
+      memo: {stage: "${ steps.echo.result }"}
 `
 	if err := os.WriteFile(def, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
@@ -213,6 +218,14 @@ steps:
 		code, stdout, _ := run("list", "--query", `DslrunRegion = "eu"`, "-o", "json", "--address", addr)
 		return code == 0 && strings.Contains(stdout, `"workflowId": "regional-1"`)
 	})
+	// The one upserted during the run is found too, and the memo is set.
+	waitFor(t, "list --query to find the run by the search attribute it upserted", func() bool {
+		code, stdout, _ := run("list", "--query", `DslrunStage = "shipped"`, "-o", "json", "--address", addr)
+		return code == 0 && strings.Contains(stdout, `"workflowId": "regional-1"`)
+	})
+	if m := memoOf(t, dial(t, addr), "regional-1"); m["stage"] != "shipped" {
+		t.Errorf("memo after the upsert: %v, want stage shipped", m)
+	}
 	dev.signal(t, syscall.SIGTERM)
 	if code := dev.wait(t, hangBound); code != 0 {
 		t.Errorf("dev exited %d after SIGTERM, want 0:\n%s", code, dev.output())

@@ -42,7 +42,8 @@
 // the steps that ran (nil when none); parallel and forEach, the list of
 // branch or iteration results in definition or input order; race,
 // {branch, result} of the winner; await, true, or false on timeout; assert,
-// true (or the step fails with AssertionFailed); sleep,
+// true (or the step fails with AssertionFailed); upsert, {searchAttributes,
+// memo} of what it set; sleep,
 // sleepUntil, signalWorkflow and log, nil. The run's result is the output
 // expression, evaluated after the last step, unless a return step ran.
 //

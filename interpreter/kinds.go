@@ -89,6 +89,10 @@ func (c *compiler) compileBody(n *node, s *dsl.Step, vars []string) {
 	case dsl.KindContinueAsNew:
 		b, _ := s.Body.(*dsl.ContinueAsNewStep)
 		n.data = c.continueAsNew(kp, b, vars)
+	case dsl.KindUpsert:
+		if b, ok := bodyOf[dsl.UpsertStep](c, n, s); ok {
+			n.data = c.upsert(kp, b, vars)
+		}
 	case dsl.KindLog:
 		if b, ok := bodyOf[dsl.LogStep](c, n, s); ok {
 			n.data = c.log(kp, b, vars)
@@ -149,6 +153,8 @@ func (r *runner) dispatch(ctx workflow.Context, sc *scope, n *node, cur cursor) 
 		return r.ret(e, n, d)
 	case *canNode:
 		return nil, r.continueAsNew(e, n, d)
+	case *upsertNode:
+		return r.upsert(ctx, e, n, d)
 	case *logNode:
 		return nil, r.log(ctx, e, n, d)
 	}

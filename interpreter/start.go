@@ -311,9 +311,20 @@ func startWorkflowOptions(o *dsl.WorkflowOptions, id, taskQueue string) (client.
 }
 
 // searchAttributes types the definition's search attributes by their Go
-// values: strings are keywords, integers ints, numbers doubles, booleans
-// bools, lists of strings keyword lists.
+// values (see searchAttributeUpdates).
 func searchAttributes(m map[string]any) (temporal.SearchAttributes, error) {
+	updates, err := searchAttributeUpdates("options.searchAttributes", m)
+	if err != nil {
+		return temporal.SearchAttributes{}, err
+	}
+	return temporal.NewSearchAttributes(updates...), nil
+}
+
+// searchAttributeUpdates types search attributes by their Go values:
+// strings are keywords, integers ints, numbers doubles, booleans bools,
+// lists of strings keyword lists. path names m in errors. It serves the
+// start options and the upsert step.
+func searchAttributeUpdates(path string, m map[string]any) ([]temporal.SearchAttributeUpdate, error) {
 	var updates []temporal.SearchAttributeUpdate
 	for _, k := range dsl.SortedKeys(m) {
 		switch v := m[k].(type) {
@@ -330,14 +341,14 @@ func searchAttributes(m map[string]any) (temporal.SearchAttributes, error) {
 			for _, e := range v {
 				s, ok := e.(string)
 				if !ok {
-					return temporal.SearchAttributes{}, fmt.Errorf("options.searchAttributes.%s: lists must hold strings", k)
+					return nil, fmt.Errorf("%s.%s: lists must hold strings", path, k)
 				}
 				ss = append(ss, s)
 			}
 			updates = append(updates, temporal.NewSearchAttributeKeyKeywordList(k).ValueSet(ss))
 		default:
-			return temporal.SearchAttributes{}, fmt.Errorf("options.searchAttributes.%s: unsupported value %v", k, v)
+			return nil, fmt.Errorf("%s.%s: unsupported value %v", path, k, v)
 		}
 	}
-	return temporal.NewSearchAttributes(updates...), nil
+	return updates, nil
 }

@@ -227,9 +227,10 @@ func TestConventions(t *testing.T) {
 	}
 	delete(got, "activity")
 	want := map[string][]string{
-		"catch":     {"catch", "finally"},
-		"intervals": {"intervals", "cron", "calendars"},
-		"set":       {"set", "do"},
+		"catch":            {"catch", "finally"},
+		"intervals":        {"intervals", "cron", "calendars"},
+		"set":              {"set", "do"},
+		"searchAttributes": {"searchAttributes", "memo"},
 	}
 	if len(got) != len(want) {
 		t.Errorf("required groups %v, want %v and the kinds", got, want)
