@@ -75,6 +75,10 @@ type runDescription struct {
 	// WorkflowTaskFailure the last such failure, from history.
 	WorkflowTaskAttempt int32  `json:"workflowTaskAttempt,omitempty"`
 	WorkflowTaskFailure string `json:"workflowTaskFailure,omitempty"`
+	// Memo and SearchAttributes are the run's, decoded (memo through the
+	// codec when one is configured; search attributes are never encoded).
+	Memo             map[string]json.RawMessage `json:"memo,omitempty"`
+	SearchAttributes map[string]json.RawMessage `json:"searchAttributes,omitempty"`
 	// Result is the output of a completed run.
 	Result json.RawMessage `json:"result,omitempty"`
 	// Failure is the failure chain of a failed or timed-out run.
@@ -214,6 +218,12 @@ func runDescribe(ctx context.Context, o *opsOptions) error {
 			ParentClosePolicy: strings.ToLower(c.GetParentClosePolicy().String()),
 		})
 	}
+	dc := s.derived.DataConverter
+	if dc == nil {
+		dc = converter.GetDefaultDataConverter()
+	}
+	d.Memo = decodeFields(dc, info.GetMemo().GetFields())
+	d.SearchAttributes = decodeFields(converter.GetDefaultDataConverter(), info.GetSearchAttributes().GetIndexedFields())
 	if wt := resp.GetPendingWorkflowTask(); wt.GetAttempt() > 1 {
 		d.WorkflowTaskAttempt = wt.GetAttempt()
 		d.WorkflowTaskFailure = workflowTaskFailure(ctx, s.Client, d.WorkflowID, d.RunID)
@@ -246,6 +256,14 @@ func runDescribe(ctx context.Context, o *opsOptions) error {
 	}
 	row("reason", d.Reason)
 	row("new run id", d.NewRunID)
+	if len(d.Memo) > 0 {
+		b, _ := json.Marshal(d.Memo)
+		row("memo", string(b))
+	}
+	if len(d.SearchAttributes) > 0 {
+		b, _ := json.Marshal(d.SearchAttributes)
+		row("search attributes", string(b))
+	}
 	if d.WorkflowTaskAttempt > 0 {
 		row("workflow task", fmt.Sprintf("failing, attempt %d: %s (no progress until one succeeds)", d.WorkflowTaskAttempt, d.WorkflowTaskFailure))
 	}
@@ -601,4 +619,21 @@ func printRuns(w io.Writer, runs []listedRun) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Status, r.WorkflowID, r.Type, r.StartTime)
 	}
 	return tw.Flush()
+}
+
+// decodeFields decodes memo or search-attribute fields as JSON; a field
+// that cannot be decoded shows why, as a string.
+func decodeFields(dc converter.DataConverter, fields map[string]*commonpb.Payload) map[string]json.RawMessage {
+	if len(fields) == 0 {
+		return nil
+	}
+	out := make(map[string]json.RawMessage, len(fields))
+	for k, p := range fields {
+		var raw json.RawMessage
+		if err := dc.FromPayload(p, &raw); err != nil {
+			raw, _ = json.Marshal("cannot decode: " + err.Error())
+		}
+		out[k] = raw
+	}
+	return out
 }

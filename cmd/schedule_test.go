@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -225,6 +226,22 @@ steps:
 	})
 	if m := memoOf(t, dial(t, addr), "regional-1"); m["stage"] != "shipped" {
 		t.Errorf("memo after the upsert: %v, want stage shipped", m)
+	}
+	// describe shows both, decoded.
+	_, desc, _ := run("describe", "regional-1", "-o", "json", "--address", addr)
+	var d struct {
+		Memo             map[string]any `json:"memo"`
+		SearchAttributes map[string]any `json:"searchAttributes"`
+	}
+	if err := json.Unmarshal([]byte(desc), &d); err != nil {
+		t.Fatalf("describe -o json: %v\n%s", err, desc)
+	}
+	if d.Memo["stage"] != "shipped" || d.SearchAttributes["DslrunRegion"] != "eu" || d.SearchAttributes["DslrunStage"] != "shipped" {
+		t.Errorf("describe shows memo %v and search attributes %v, want stage, DslrunRegion and DslrunStage", d.Memo, d.SearchAttributes)
+	}
+	_, text, _ := run("describe", "regional-1", "--address", addr)
+	if !regexp.MustCompile(`(?m)^memo +\{"stage":"shipped"\}$`).MatchString(text) {
+		t.Errorf("describe's text lacks the memo:\n%s", text)
 	}
 	dev.signal(t, syscall.SIGTERM)
 	if code := dev.wait(t, hangBound); code != 0 {
