@@ -79,6 +79,17 @@ func (b *builder) workflow(n *yaml.Node) *Workflow {
 	}
 	if v := f.vals["schedule"]; v != nil {
 		w.Schedule = b.schedule(v, "schedule")
+		if o := w.Options; o != nil && w.Schedule != nil {
+			// The schedule starts the runs, when it says: a cron or a start
+			// delay of the run's own would contradict it.
+			of := f.vals["options"]
+			if o.Cron != "" {
+				b.errorf(mapValueNode(of, "cron"), "options.cron", CodeValue, "cron cannot be combined with schedule: the schedule starts the runs")
+			}
+			if o.StartDelay != 0 {
+				b.errorf(mapValueNode(of, "startDelay"), "options.startDelay", CodeValue, "startDelay cannot be combined with schedule: scheduled runs start when the schedule says")
+			}
+		}
 	}
 	if v := f.vals["continueAsNew"]; v != nil {
 		w.ContinueAsNew = b.autoContinueAsNew(v, "continueAsNew")
@@ -517,4 +528,16 @@ func closedProperties(schema map[string]any) []string {
 		return nil
 	}
 	return sortedKeys(props)
+}
+
+// mapValueNode returns the value of key k in mapping n, or n itself.
+func mapValueNode(n *yaml.Node, k string) *yaml.Node {
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == k {
+				return n.Content[i+1]
+			}
+		}
+	}
+	return n
 }

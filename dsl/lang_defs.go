@@ -302,7 +302,7 @@ var defs = []*Def{
 			{Name: "runTimeout", Doc: "Longest time a single run may take.", Default: "unlimited", Example: "`runTimeout: 1d`", Ref: "positiveDuration"},
 			{Name: "taskTimeout", Doc: "Longest time a worker may take to process one workflow task.", Default: "10s", Example: "`taskTimeout: 10s`", Ref: "positiveDuration"},
 			{Name: "retry", Doc: "Retry policy of the whole workflow.", Default: "no retries", Example: "`retry: {maximumAttempts: 3}`", Ref: "retryPolicy"},
-			{Name: "cron", Doc: "Cron schedule on which Temporal starts the workflow again: five fields (minute hour day-of-month month day-of-week) or a descriptor such as `@daily` or `@every 1h`, optionally after `CRON_TZ=zone`. Cannot be combined with startDelay, nor (refused by apply) with `schedule`. For anything richer use `schedule`.", Example: "`cron: \"0 12 * * MON-FRI\"`", Schema: map[string]any{
+			{Name: "cron", Doc: "Cron schedule on which Temporal starts the workflow again: five fields (minute hour day-of-month month day-of-week) or a descriptor such as `@daily` or `@every 1h`, optionally after `CRON_TZ=zone`. Cannot be combined with startDelay, nor with `schedule`. For anything richer use `schedule`.", Example: "`cron: \"0 12 * * MON-FRI\"`", Schema: map[string]any{
 				"type": "string",
 				"allOf": []any{
 					map[string]any{
@@ -313,7 +313,7 @@ var defs = []*Def{
 				"pattern":             `^\s*(?:(?:CRON_)?TZ=\S+\s+)?(?:@\S+(?:\s+\S+)?|\S+(?:\s+\S+){4})\s*$`,
 				"patternErrorMessage": "invalid cron: want five fields (minute hour day-of-month month day-of-week) or a descriptor such as @daily, optionally after CRON_TZ=zone",
 			}},
-			{Name: "startDelay", Doc: "Delay before the first workflow task of the run is dispatched. Cannot be combined with cron, nor (refused by apply) with `schedule`.", Example: "`startDelay: 10m`", Ref: "positiveDuration"},
+			{Name: "startDelay", Doc: "Delay before the first workflow task of the run is dispatched. Cannot be combined with cron, nor with `schedule`.", Example: "`startDelay: 10m`", Ref: "positiveDuration"},
 			{Name: "memo", Doc: "Non-indexed data attached to the run and shown in the Temporal UI; values may be templates over `input`, evaluated when `apply` starts the run (for a schedule: when `apply` creates or updates it, over `schedule.input`). A run that another client starts by name gets the memo that client sends.", Example: "`memo: {customer: \"${ input.customer }\"}`", Schema: map[string]any{
 				"type":                 "object",
 				"additionalProperties": ref("value"),

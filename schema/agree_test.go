@@ -54,7 +54,6 @@ options:
   runTimeout: 1d
   taskTimeout: 10s
   retry: {maximumAttempts: 3, backoffCoefficient: 0}
-  cron: CRON_TZ=Europe/Paris 0 12 * * MON-FRI
   memo:
     customer: ${ input.orderId }
   searchAttributes:
@@ -191,6 +190,12 @@ name: hello
 steps:
   - log: hello
 `,
+	"cron": `dsl: v1
+name: nightly
+options: {cron: CRON_TZ=Europe/Paris 0 12 * * MON-FRI}
+steps:
+  - log: hello
+`,
 	"handlers only do": `dsl: v1
 name: entity
 state: {count: 0}
@@ -200,8 +205,6 @@ signals:
       - set: {count: "${ state.count + 1 }"}
 continueAsNew: {disabled: true}
 options: {startDelay: 10m, idConflictPolicy: fail}
-schedule:
-  calendars: [{hour: 9}]
 steps:
   - await: ${ state.count > 10 }
     timeout: 1d

@@ -94,6 +94,8 @@ var schemaBlind = map[string]bool{
 	"expr-syntax":            true,
 	"typed-expressions":      true,
 	"workflow-field":         true,
+	"schedule-cron":          true, // a rule across two blocks
+	"schedule-start-delay":   true,
 	"expr-undefined-var":     true,
 	"expr-unknown-step":      true,
 	"expr-unknown-state":     true,
