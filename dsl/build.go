@@ -82,12 +82,11 @@ func (b *builder) workflow(n *yaml.Node) *Workflow {
 		if o := w.Options; o != nil && w.Schedule != nil {
 			// The schedule starts the runs, when it says: a cron or a start
 			// delay of the run's own would contradict it.
-			of := f.vals["options"]
 			if o.Cron != "" {
-				b.errorf(mapValueNode(of, "cron"), "options.cron", CodeValue, "cron cannot be combined with schedule: the schedule starts the runs")
+				b.errorf(Path("options.cron").Node(n), "options.cron", CodeValue, "cron cannot be combined with schedule: the schedule starts the runs")
 			}
 			if o.StartDelay != 0 {
-				b.errorf(mapValueNode(of, "startDelay"), "options.startDelay", CodeValue, "startDelay cannot be combined with schedule: scheduled runs start when the schedule says")
+				b.errorf(Path("options.startDelay").Node(n), "options.startDelay", CodeValue, "startDelay cannot be combined with schedule: scheduled runs start when the schedule says")
 			}
 		}
 	}
@@ -528,16 +527,4 @@ func closedProperties(schema map[string]any) []string {
 		return nil
 	}
 	return sortedKeys(props)
-}
-
-// mapValueNode returns the value of key k in mapping n, or n itself.
-func mapValueNode(n *yaml.Node, k string) *yaml.Node {
-	if n.Kind == yaml.MappingNode {
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == k {
-				return n.Content[i+1]
-			}
-		}
-	}
-	return n
 }
