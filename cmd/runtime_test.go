@@ -345,6 +345,7 @@ output: ${ steps.after.result.text }
 
 	second := startDslrun(t, nil, devArgs...)
 	addr = second.waitOutput(t, frontendLine, hangBound)[1]
+	second.waitOutput(t, bannerEnd, hangBound)
 	if !strings.Contains(second.stdout(), "database           "+db) {
 		t.Errorf("banner does not name the database file %s:\n%s", db, second.stdout())
 	}
@@ -390,6 +391,7 @@ func TestDevWebUI(t *testing.T) {
 		"dev", "--port", "0", "--ui-port", strconv.Itoa(uiPort), "--dir", examples)
 	addr := dev.waitOutput(t, frontendLine, hangBound)[1]
 	ui := "http://" + dev.waitOutput(t, regexp.MustCompile(`(?m)^  Web UI +http://(\S+)/namespaces/default/workflows$`), hangBound)[1]
+	dev.waitOutput(t, bannerEnd, hangBound)
 	for _, want := range []string{
 		"database           " + filepath.Join(state, "dslrun", "dev.db"),
 		"export TEMPORAL_ADDRESS=" + addr,
@@ -464,6 +466,10 @@ func TestDevWebUI(t *testing.T) {
 }
 
 var frontendLine = regexp.MustCompile(`(?m)^  Temporal frontend +(\S+) `)
+
+// bannerEnd matches the last line of dslrun dev's banner: a test that reads
+// the banner waits for it, as the lines are written one by one.
+var bannerEnd = regexp.MustCompile(`(?m)^  SDKs: client\.Options`)
 
 // proc is a dslrun process started by a test.
 type proc struct {
