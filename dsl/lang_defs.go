@@ -5,8 +5,15 @@ package dsl
 const (
 	langTitle   = "dslrun workflow (DSL v1)"
 	langDoc     = "A dslrun workflow definition: YAML that `dslrun apply` runs on Temporal. Check it with `dslrun validate FILE`."
-	langComment = "schema.Validate (Go) rewrites some errors by the keyword that produced them: an `anyOf` whose branches each require one key means 'needs at least one of these keys' (on a step: 'step has no kind'), and its first key names the group; `false` is used only for keys ruled out by another key (startDelay with cron, taskQueue with local). Every `pattern` has a message in schema/messages.go. Keep these conventions when editing."
+	langComment = "schema.Validate (Go) rewrites some errors by the keyword that produced them: an `anyOf` whose branches each require one key means 'needs at least one of these keys' (on a step: 'step has no kind'), and its first key names the group; `false` is used only for keys ruled out by another key (startDelay with cron, taskQueue with local). Every `pattern` has a `patternErrorMessage`, which schema.Validate words its errors with. Keep these conventions when editing."
 	stepDoc     = "A step: exactly one kind key (%s), an optional id, and the keys of its kind."
+)
+
+// durationPattern matches what ParseDuration accepts (a schema test checks
+// it); noExprPattern matches text without a "${" that starts an expression.
+const (
+	durationPattern = `^(?:0*(?:100000|[0-9]{1,5})d(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))*|(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+)$`
+	noExprPattern   = `^(?:[^$]|\$+[^${])*\$*$`
 )
 
 var stepIDKey = Key{Name: "id", Doc: "Id of the step, unique in the definition; later steps read its result as `steps.ID.result`.", Example: "`id: charge`"}
@@ -22,7 +29,7 @@ var defs = []*Def{
 		Label: "any value without expressions",
 		Doc:   "Any value without `${ ... }` expressions.",
 		Schema: map[string]any{
-			"pattern":              `^(?:[^$]|\$+[^${])*\$*$`,
+			"pattern":              noExprPattern,
 			"patternErrorMessage":  "expressions (${ ... }) are not allowed here",
 			"items":                ref("literal"),
 			"additionalProperties": ref("literal"),
@@ -34,7 +41,7 @@ var defs = []*Def{
 		Doc:   "A string without `${ ... }` expressions.",
 		Schema: map[string]any{
 			"type":                "string",
-			"pattern":             `^(?:[^$]|\$+[^${])*\$*$`,
+			"pattern":             noExprPattern,
 			"patternErrorMessage": "expressions (${ ... }) are not allowed here",
 		},
 	},
@@ -45,7 +52,7 @@ var defs = []*Def{
 		Schema: map[string]any{
 			"type":                "string",
 			"pattern":             `^\s*(?:[^\s$](?:[^$]|\$+[^${])*\$*|\$+(?:[^${](?:[^$]|\$+[^${])*\$*)?)$`,
-			"patternErrorMessage": "must not be empty, and expressions (${ ... }) are not allowed here",
+			"patternErrorMessage": "want a non-empty string without expressions (${ ... })",
 		},
 	},
 	{
@@ -60,8 +67,8 @@ var defs = []*Def{
 		Doc:   "A duration: Go syntax with an optional leading number of days, e.g. `500ms`, `30s`, `5m`, `1h30m`, `2d`, `1d12h`. No negative durations, no bare numbers, no expressions.",
 		Schema: map[string]any{
 			"type":                "string",
-			"pattern":             `^(?:0*(?:100000|[0-9]{1,5})d(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))*|(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+)$`,
-			"patternErrorMessage": "invalid duration: want e.g. 500ms, 30s, 5m, 1h30m, 2d or 1d12h (no negative durations, no bare numbers, no expressions)",
+			"pattern":             durationPattern,
+			"patternErrorMessage": "want a duration such as 500ms, 30s, 5m, 1h30m, 2d or 1d12h (no negative durations, no bare numbers, no expressions)",
 		},
 	},
 	{
@@ -72,12 +79,12 @@ var defs = []*Def{
 			"type": "string",
 			"allOf": []any{
 				map[string]any{
-					"pattern":             `^(?:0*(?:100000|[0-9]{1,5})d(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))*|(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+)$`,
-					"patternErrorMessage": "invalid duration: want e.g. 500ms, 30s, 5m, 1h30m, 2d or 1d12h (no negative durations, no bare numbers, no expressions)",
+					"pattern":             durationPattern,
+					"patternErrorMessage": "want a duration such as 500ms, 30s, 5m, 1h30m, 2d or 1d12h (no negative durations, no bare numbers, no expressions)",
 				},
 			},
 			"pattern":             "[1-9]",
-			"patternErrorMessage": "duration must be greater than zero",
+			"patternErrorMessage": "want a duration greater than zero",
 		},
 	},
 	{
@@ -87,7 +94,7 @@ var defs = []*Def{
 		Schema: map[string]any{
 			"type":                list("boolean", "string"),
 			"pattern":             `^\s*\$\{[\s\S]*\}\s*$`,
-			"patternErrorMessage": "a condition must be a boolean or a single ${ ... } expression",
+			"patternErrorMessage": "want a boolean or a single ${ ... } expression",
 		},
 	},
 	{
@@ -97,7 +104,7 @@ var defs = []*Def{
 		Schema: map[string]any{
 			"type":                "string",
 			"pattern":             "^[A-Za-z_][A-Za-z0-9_]*$",
-			"patternErrorMessage": "letters, digits and underscores, not starting with a digit",
+			"patternErrorMessage": "want letters, digits and underscores, not starting with a digit",
 		},
 	},
 	{
@@ -106,7 +113,7 @@ var defs = []*Def{
 		Doc:   "A state variable name: letters, digits and underscores, not starting with a digit.",
 		Schema: map[string]any{
 			"pattern":             "^[A-Za-z_][A-Za-z0-9_]*$",
-			"patternErrorMessage": "letters, digits and underscores, not starting with a digit",
+			"patternErrorMessage": "want letters, digits and underscores, not starting with a digit",
 		},
 	},
 	{
@@ -115,7 +122,7 @@ var defs = []*Def{
 		Doc:   "A query or update name: letters, digits, '-', '_' or '.', not starting with a digit, '-' or '.'. (Only signals have a catch-all `*` handler.)",
 		Schema: map[string]any{
 			"pattern":             "^[A-Za-z_][A-Za-z0-9._-]*$",
-			"patternErrorMessage": "letters, digits, '-', '_' or '.', not starting with a digit, '-' or '.' (only signals have a catch-all * handler)",
+			"patternErrorMessage": "want letters, digits, '-', '_' or '.', not starting with a digit, '-' or '.' (only signals have a catch-all * handler)",
 		},
 	},
 	{
@@ -124,7 +131,7 @@ var defs = []*Def{
 		Doc:   "A handler name: letters, digits, '-', '_' or '.', not starting with a digit, '-' or '.'; or `*` for the catch-all handler.",
 		Schema: map[string]any{
 			"pattern":             `^(?:\*|[A-Za-z_][A-Za-z0-9._-]*)$`,
-			"patternErrorMessage": "letters, digits, '-', '_' or '.', not starting with a digit, '-' or '.'; or * for the catch-all handler",
+			"patternErrorMessage": "want letters, digits, '-', '_' or '.', not starting with a digit, '-' or '.'; or * for the catch-all handler",
 		},
 	},
 	{
@@ -307,11 +314,11 @@ var defs = []*Def{
 				"allOf": []any{
 					map[string]any{
 						"pattern":             `^\s*(?:[^\s$](?:[^$]|\$+[^${])*\$*|\$+(?:[^${](?:[^$]|\$+[^${])*\$*)?)$`,
-						"patternErrorMessage": "must not be empty, and expressions (${ ... }) are not allowed here",
+						"patternErrorMessage": "want a non-empty string without expressions (${ ... })",
 					},
 				},
 				"pattern":             `^\s*(?:(?:CRON_)?TZ=\S+\s+)?(?:@\S+(?:\s+\S+)?|\S+(?:\s+\S+){4})\s*$`,
-				"patternErrorMessage": "invalid cron: want five fields (minute hour day-of-month month day-of-week) or a descriptor such as @daily, optionally after CRON_TZ=zone",
+				"patternErrorMessage": "want five fields (minute hour day-of-month month day-of-week) or a descriptor such as @daily, optionally after CRON_TZ=zone",
 			}},
 			{Name: "startDelay", Doc: "Delay before the first workflow task of the run is dispatched. Cannot be combined with cron, nor with `schedule`.", Example: "`startDelay: 10m`", Ref: "positiveDuration"},
 			{Name: "memo", Doc: "Non-indexed data attached to the run and shown in the Temporal UI; values may be templates over `input`, evaluated when `apply` starts the run (for a schedule: when `apply` creates or updates it, over `schedule.input`). A run that another client starts by name gets the memo that client sends.", Example: "`memo: {customer: \"${ input.customer }\"}`", Schema: map[string]any{
@@ -358,11 +365,11 @@ var defs = []*Def{
 					"allOf": []any{
 						map[string]any{
 							"pattern":             `^\s*(?:[^\s$](?:[^$]|\$+[^${])*\$*|\$+(?:[^${](?:[^$]|\$+[^${])*\$*)?)$`,
-							"patternErrorMessage": "must not be empty, and expressions (${ ... }) are not allowed here",
+							"patternErrorMessage": "want a non-empty string without expressions (${ ... })",
 						},
 					},
 					"pattern":             `^\s*(?:(?:CRON_)?TZ=\S+\s+)?(?:@\S+(?:\s+\S+)?|\S+(?:\s+\S+){4})\s*$`,
-					"patternErrorMessage": "invalid cron: want five fields (minute hour day-of-month month day-of-week) or a descriptor such as @daily, optionally after CRON_TZ=zone",
+					"patternErrorMessage": "want five fields (minute hour day-of-month month day-of-week) or a descriptor such as @daily, optionally after CRON_TZ=zone",
 				},
 			}},
 			{Name: "calendars", Doc: "Calendar specs; each field takes Temporal's range syntax (`1-5`, `MON,WED`, `*/15`).", Example: "`calendars: [{hour: 9, dayOfWeek: MON-FRI}]`", Schema: map[string]any{
@@ -413,7 +420,7 @@ var defs = []*Def{
 		Schema: map[string]any{
 			"type":                list("integer", "string"),
 			"pattern":             `^\s*(?:[^\s$](?:[^$]|\$+[^${])*\$*|\$+(?:[^${](?:[^$]|\$+[^${])*\$*)?)$`,
-			"patternErrorMessage": "must not be empty, and expressions (${ ... }) are not allowed here",
+			"patternErrorMessage": "want a non-empty string without expressions (${ ... })",
 		},
 	},
 	{
@@ -483,7 +490,7 @@ var rootDef = &Def{
 		{Name: "name", Doc: "Name of the workflow: the Temporal workflow type under which its runs appear in the Temporal UI and `temporal workflow list`. Letters, digits, '-', '_' or '.', up to 200 characters, starting with a letter or digit.", Example: "`name: order-fulfillment`", Required: true, Schema: map[string]any{
 			"type":                "string",
 			"pattern":             "^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$",
-			"patternErrorMessage": "letters, digits, '-', '_' or '.', up to 200 characters, starting with a letter or digit",
+			"patternErrorMessage": "want letters, digits, '-', '_' or '.', up to 200 characters, starting with a letter or digit",
 		}},
 		{Name: "description", Doc: "Free text saying what the workflow does; not interpreted. Expressions are not allowed.", Example: "`description: Charge the card, then ship the parcel`", Ref: "plainString"},
 		{Name: "input", Doc: "JSON schema (draft-07) of the workflow input, checked before a run starts; the input is `input` in expressions. Expressions are not allowed inside it.", Default: "any input", Example: "`input: {type: object, required: [orderId], properties: {orderId: {type: string}}}`", Ref: "jsonSchema"},

@@ -32,7 +32,7 @@ func init() {
 					{Name: "activity", Doc: "Activity type to run, or a `${ ... }` template that chooses one at run time (activity choice).", Example: "`activity: ChargeCard` or `activity: \"${ 'order_' + item.fruit }\"`", Required: true, Schema: map[string]any{
 						"type":                "string",
 						"pattern":             `\S`,
-						"patternErrorMessage": "must not be empty",
+						"patternErrorMessage": "want a non-empty string",
 					}},
 					{Name: "with", Doc: "The single argument passed to the activity: any value, with `${ ... }` templates. Checked against the activity's input schema when the activity is registered.", Example: "`with: {orderId: \"${ input.orderId }\"}`", Ref: "value"},
 					{Name: "local", Doc: "Run as a local activity, in the workflow's own worker, without a task queue round trip.", Default: "false", Example: "`local: true`", Schema: typ("boolean")},

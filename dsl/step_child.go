@@ -79,7 +79,7 @@ func init() {
 					{Name: "file", Doc: "Path of a definition file (.yaml or .yml), relative to this definition, to start as the child: dslrun validates it and bundles it into this definition, so no worker needs to know it and editing the file never changes a run in flight. Give workflow or file.", Example: "`file: ./send-receipt.yaml`", Schema: map[string]any{
 						"type":                "string",
 						"pattern":             `\.ya?ml$`,
-						"patternErrorMessage": "a .yaml or .yml file",
+						"patternErrorMessage": "want a .yaml or .yml file",
 					}},
 					{Name: "with", Ref: "withValue"},
 					{Name: "id", Doc: "Workflow id of the child; a template.", Default: "derived by Temporal", Example: "`id: receipt-${ input.orderId }`", Ref: "template"},

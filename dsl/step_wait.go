@@ -45,7 +45,7 @@ func init() {
 					{Name: "id", Ref: "stepId"},
 					{Name: "sleep", Doc: "How long to wait: a duration (`30s`, `1h30m`, `2d`) or a `${ ... }` template that yields one.", Example: "`sleep: 10m`", Required: true, Schema: map[string]any{
 						"type":                "string",
-						"pattern":             `^(?:0*(?:100000|[0-9]{1,5})d(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))*|(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+)$|\$\{`,
+						"pattern":             durationPattern + `|\$\{`,
 						"patternErrorMessage": "want a duration (e.g. 30s, 1h30m, 2d) or ${ ... }",
 					}},
 				},

@@ -24,7 +24,7 @@ steps:
 	}
 	fmt.Println(schema.Validate("greet.yaml", root))
 	// Output:
-	// greet.yaml:5:26: steps[0].startToCloseTimeout: invalid duration "30 seconds" (want e.g. 30s, 5m, 1h30m, 2d)
+	// greet.yaml:5:26: steps[0].startToCloseTimeout: invalid value "30 seconds": want a duration such as 500ms, 30s, 5m, 1h30m, 2d or 1d12h (no negative durations, no bare numbers, no expressions)
 	// greet.yaml:6:5: steps[0].retries: unknown key "retries"
 	// greet.yaml:8:5: steps[1]: step has more than one kind: sleep and log
 }

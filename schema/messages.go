@@ -8,107 +8,10 @@ import (
 	"strings"
 
 	"github.com/dslrun/dslrun/dsl"
-	"github.com/dslrun/dslrun/internal/expression"
 	closest "github.com/dslrun/dslrun/internal/suggest"
 	"github.com/xeipuuv/gojsonschema"
 	"gopkg.in/yaml.v3"
 )
-
-// The patterns of the schema. Each has a message below; a test checks that
-// the schema uses exactly these.
-const (
-	patNoExpr          = `^(?:[^$]|\$+[^${])*\$*$`
-	patNonEmpty        = `^\s*(?:[^\s$](?:[^$]|\$+[^${])*\$*|\$+(?:[^${](?:[^$]|\$+[^${])*\$*)?)$`
-	patNotBlank        = `\S`
-	patDuration        = `^(?:0*(?:100000|[0-9]{1,5})d(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))*|(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+)$`
-	patNonZero         = `[1-9]`
-	patDurationOrExpr  = patDuration + `|\$\{`
-	patTimestampOrExpr = `^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})$|\$\{`
-	patName            = `^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$`
-	patIdentifier      = `^[A-Za-z_][A-Za-z0-9_]*$`
-	patHandler         = `^(?:\*|[A-Za-z_][A-Za-z0-9._-]*)$`
-	patNamedHandler    = `^[A-Za-z_][A-Za-z0-9._-]*$`
-	patYAMLFile        = `\.ya?ml$`
-	patCondition       = `^\s*\$\{[\s\S]*\}\s*$`
-	patExpression      = `\$\{`
-	patCron            = `^\s*(?:(?:CRON_)?TZ=\S+\s+)?(?:@\S+(?:\s+\S+)?|\S+(?:\s+\S+){4})\s*$`
-	patJSONType        = `^(?:array|boolean|integer|null|number|object|string)$`
-)
-
-const msgNoExpr = "expressions are not allowed here"
-
-// patternMessages turns a value that failed a pattern into a message. An
-// empty message drops the error: another error on the same value says it
-// better.
-var patternMessages = map[string]func(v string, at frame) string{
-	patNoExpr: func(string, frame) string { return msgNoExpr },
-	patNonEmpty: func(v string, _ frame) string {
-		if expression.IsTemplate(v) {
-			return msgNoExpr
-		}
-		return "must not be empty"
-	},
-	patNotBlank:       func(string, frame) string { return "must not be empty" },
-	patDuration:       durationMessage,
-	patDurationOrExpr: durationMessage,
-	patNonZero: func(v string, _ frame) string {
-		if _, err := dsl.ParseDuration(v); err != nil {
-			return "" // reported by the duration pattern
-		}
-		return "duration must be greater than zero"
-	},
-	patTimestampOrExpr: func(v string, _ frame) string {
-		return fmt.Sprintf("invalid timestamp %q: want RFC 3339, e.g. 2026-01-02T15:04:05Z", v)
-	},
-	patName: func(v string, _ frame) string {
-		return fmt.Sprintf("name %q must be letters, digits, '-', '_' or '.', up to 200 characters", v)
-	},
-	patIdentifier: func(v string, at frame) string {
-		what := "state variable"
-		switch at.seg {
-		case "id":
-			what = "step id"
-		case "as", "index":
-			what = "variable"
-		}
-		return fmt.Sprintf("%s %q must be letters, digits and underscores, not starting with a digit", what, v)
-	},
-	patHandler: func(v string, _ frame) string {
-		return fmt.Sprintf("handler name %q must be letters, digits, '-', '_' or '.'", v)
-	},
-	patYAMLFile: func(v string, _ frame) string {
-		return fmt.Sprintf("child file %q must be a .yaml or .yml file", v)
-	},
-	patNamedHandler: func(v string, _ frame) string {
-		if v == "*" {
-			return `a catch-all "*" handler exists only for signals`
-		}
-		return fmt.Sprintf("handler name %q must be letters, digits, '-', '_' or '.'", v)
-	},
-	patCondition: func(string, frame) string {
-		return "a condition must be a boolean or a single ${ ... } expression"
-	},
-	patExpression: func(string, frame) string { return "expected a list or ${ ... }, got string" },
-	patCron: func(v string, _ frame) string {
-		if expression.IsTemplate(v) {
-			return "" // reported as an expression where none is allowed
-		}
-		return fmt.Sprintf("invalid cron %q: want five fields (minute hour day-of-month month day-of-week) or a descriptor such as @daily", v)
-	},
-	patJSONType: func(v string, _ frame) string {
-		return fmt.Sprintf("%q is not a JSON type (want array, boolean, integer, null, number, object or string)", v)
-	},
-}
-
-func durationMessage(v string, _ frame) string {
-	if expression.IsTemplate(v) {
-		return msgNoExpr
-	}
-	if _, err := dsl.ParseDuration(v); err != nil {
-		return err.Error()
-	}
-	return fmt.Sprintf("invalid duration %q (want e.g. 30s, 5m, 1h30m, 2d)", v)
-}
 
 // stepListKeys are the keys whose value is a list of steps.
 var stepListKeys = []string{"steps", "do", "then", "else", "default", "try", "finally"}
@@ -410,10 +313,12 @@ func (m *mapper) message(e gojsonschema.ResultError, at frame, v string) string 
 		}
 		return msg
 	case "pattern":
-		if f := patternMessages[detail(e, "pattern")]; f != nil {
-			return f(v, at)
+		// The description gives every pattern a message (for editors too).
+		// One per value: a positive duration has two patterns.
+		if n := len(m.ds); n > 0 && m.ds[n-1].Path == at.path {
+			return ""
 		}
-		return fmt.Sprintf("%q does not match the pattern %s", v, detail(e, "pattern"))
+		return fmt.Sprintf("invalid value %q: %s", v, m.c.patternMessages[detail(e, "pattern")])
 	case "number_gte", "number_gt":
 		return fmt.Sprintf("%s is less than the minimum %s", v, detail(e, "min"))
 	case "number_lte", "number_lt":

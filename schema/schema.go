@@ -2,6 +2,7 @@ package schema
 
 import (
 	_ "embed"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -33,7 +34,10 @@ type compiled struct {
 	kindKeys map[string][]string
 	// durationKeys are the keys whose value is a duration.
 	durationKeys map[string]bool
-	err          error
+	// patternMessages maps each pattern of the schema to the
+	// patternErrorMessage the description gives it.
+	patternMessages map[string]string
+	err             error
 }
 
 // load compiles the embedded schema once. It is checked against the
@@ -54,6 +58,16 @@ var load = sync.OnceValue(func() *compiled {
 	c.groups = requiredGroups(l)
 	c.kindKeys = kindKeys(l)
 	c.durationKeys = durationKeys(l)
+	c.patternMessages = map[string]string{}
+	var raw any
+	if c.err = json.Unmarshal([]byte(schemaText), &raw); c.err != nil {
+		return c
+	}
+	walkSchema(raw, func(m map[string]any) {
+		if p, ok := m["pattern"].(string); ok {
+			c.patternMessages[p], _ = m["patternErrorMessage"].(string)
+		}
+	})
 	return c
 })
 
@@ -90,44 +104,56 @@ func kindKeys(l *dsl.Language) map[string][]string {
 	return out
 }
 
-// durationKeys finds the keys whose value is a duration: a key whose Def,
-// through the Defs it refers to, is a duration type.
+// durationKeys finds the keys whose value is a duration: a key whose
+// pattern, or the pattern of the Def it refers to (through other Defs),
+// starts with the pattern of the duration Def.
 func durationKeys(l *dsl.Language) map[string]bool {
-	isDuration := func(name string) bool {
+	durPat, _ := l.Def("duration").Schema["pattern"].(string)
+	isDuration := func(schema map[string]any, ref string) bool {
 		for range 8 { // bounded: refs could loop
-			switch name {
-			case "duration", "positiveDuration":
+			if pat, _ := schema["pattern"].(string); durPat != "" && strings.HasPrefix(pat, durPat) {
 				return true
 			}
-			d := l.Def(name)
-			if d == nil {
-				return false
-			}
-			if pat, _ := d.Schema["pattern"].(string); pat == patDurationOrExpr {
-				return true
-			}
-			ref, _ := d.Schema["$ref"].(string)
 			if ref == "" {
 				return false
 			}
-			name = strings.TrimPrefix(ref, "#/definitions/")
+			if ref == "positiveDuration" {
+				return true
+			}
+			d := l.Def(ref)
+			if d == nil {
+				return false
+			}
+			schema = d.Schema
+			r, _ := d.Schema["$ref"].(string)
+			ref = strings.TrimPrefix(r, "#/definitions/")
 		}
 		return false
 	}
 	keys := map[string]bool{}
-	add := func(d *dsl.Def) {
+	for _, d := range append([]*dsl.Def{l.Root}, l.Defs...) {
 		for _, k := range d.Keys {
-			pat, _ := k.Schema["pattern"].(string)
-			if (k.Ref != "" && isDuration(k.Ref)) || pat == patDuration || pat == patDurationOrExpr {
+			if isDuration(k.Schema, k.Ref) {
 				keys[k.Name] = true
 			}
 		}
 	}
-	add(l.Root)
-	for _, d := range l.Defs {
-		add(d)
-	}
 	return keys
+}
+
+// walkSchema calls f on every object of a decoded JSON schema.
+func walkSchema(v any, f func(map[string]any)) {
+	switch v := v.(type) {
+	case map[string]any:
+		f(v)
+		for _, x := range v {
+			walkSchema(x, f)
+		}
+	case []any:
+		for _, x := range v {
+			walkSchema(x, f)
+		}
+	}
 }
 
 // Validate checks a definition against the schema. root is the node tree

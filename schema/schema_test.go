@@ -154,31 +154,31 @@ func TestDescriptions(t *testing.T) {
 	t.Logf("%d properties checked", count)
 }
 
-// TestPatterns checks that the schema uses exactly the patterns that have
-// messages, that each compiles as Go (RE2) syntax, and that each has a
-// patternErrorMessage for editors (yaml-language-server shows it instead
-// of the regular expression).
+// TestPatterns checks that each pattern of the schema compiles as Go (RE2)
+// syntax and has a patternErrorMessage: editors (yaml-language-server)
+// show it instead of the regular expression, and Validate words its
+// errors with it.
 func TestPatterns(t *testing.T) {
-	used := map[string]bool{}
 	walk(rawSchema(t), "", func(ptr string, m map[string]any) {
 		if p, ok := m["pattern"].(string); ok {
-			used[p] = true
-			if patternMessages[p] == nil {
-				t.Errorf("%s: pattern %q has no message in patternMessages", ptr, p)
-			}
 			if msg, _ := m["patternErrorMessage"].(string); msg == "" {
 				t.Errorf("%s: pattern without a patternErrorMessage", ptr)
 			}
+			if _, err := regexp.Compile(p); err != nil {
+				t.Errorf("%s: pattern %q: %v", ptr, p, err)
+			}
 		}
 	})
-	for p := range patternMessages {
-		if !used[p] {
-			t.Errorf("pattern %q has a message but the schema does not use it", p)
-		}
-		if _, err := regexp.Compile(p); err != nil {
-			t.Errorf("pattern %q: %v", p, err)
-		}
+}
+
+// pattern returns the pattern of the description's Def called name.
+func pattern(t *testing.T, name string) *regexp.Regexp {
+	t.Helper()
+	p, _ := dsl.Lang().Def(name).Schema["pattern"].(string)
+	if p == "" {
+		t.Fatalf("Def %q has no pattern", name)
 	}
+	return regexp.MustCompile(p)
 }
 
 // TestConventions checks the keyword conventions the error mapper relies
@@ -314,8 +314,7 @@ func sortedWith(ss []string, s string) []string {
 // rule they encode, over every string of up to 7 characters from an
 // alphabet that exercises them.
 func TestNoExprPatterns(t *testing.T) {
-	noExpr := regexp.MustCompile(patNoExpr)
-	nonEmpty := regexp.MustCompile(patNonEmpty)
+	noExpr, nonEmpty := pattern(t, "plainString"), pattern(t, "nonEmptyString")
 	alphabet := []string{"$", "{", "a", " ", "}"}
 	var gen func(prefix string, n int)
 	checked := 0
@@ -342,7 +341,7 @@ func TestNoExprPatterns(t *testing.T) {
 // TestDurationPattern checks the duration pattern against
 // dsl.ParseDuration.
 func TestDurationPattern(t *testing.T) {
-	re := regexp.MustCompile(patDuration)
+	re := pattern(t, "duration")
 	for _, s := range []string{
 		"30s", "500ms", "1h30m", "2d", "1d12h", "0s", "0d", "1.5h", ".5s", "1.s", "1µs", "1μs", "1us", "10ns",
 		"100000d", "0100000d", "1h1h", "3d4h5m6s7ms8us9ns",
@@ -360,7 +359,12 @@ func TestDurationPattern(t *testing.T) {
 // RFC 3339 parsing, for well-formed values (the pattern does not check
 // ranges such as month 13).
 func TestTimestampPattern(t *testing.T) {
-	re := regexp.MustCompile(patTimestampOrExpr)
+	var re *regexp.Regexp
+	walk(rawSchema(t), "", func(_ string, m map[string]any) {
+		if p, _ := m["pattern"].(string); strings.HasPrefix(p, "^[0-9]{4}-") {
+			re = regexp.MustCompile(p)
+		}
+	})
 	for _, s := range []string{
 		"2026-01-02T15:04:05Z", "2026-01-02T15:04:05.123456789Z", "2026-01-02T15:04:05+02:00",
 		"2026-01-02T15:04:05.5-07:30", "2026-01-02", "2026-01-02 15:04:05Z", "2026-01-02t15:04:05z",

@@ -43,12 +43,12 @@ var invalidCases = []struct {
 	{
 		name: "bad workflow name",
 		src:  "dsl: v1\nname: my workflow\nsteps: [{log: hi}]\n",
-		want: `t.yaml:2:7: name: name "my workflow" must be letters, digits, '-', '_' or '.', up to 200 characters`,
+		want: `t.yaml:2:7: name: invalid value "my workflow": want letters, digits, '-', '_' or '.', up to 200 characters, starting with a letter or digit`,
 	},
 	{
 		name: "expression in plain string",
 		src:  head + "description: ${ input.x }\nsteps: [{log: hi}]\n",
-		want: `t.yaml:3:14: description: expressions are not allowed here`,
+		want: `t.yaml:3:14: description: invalid value "${ input.x }": expressions (${ ... }) are not allowed here`,
 	},
 	{
 		name: "no steps",
@@ -83,7 +83,7 @@ var invalidCases = []struct {
 	{
 		name: "empty activity name",
 		src:  head + "steps:\n  - activity: \" \"\n",
-		want: `t.yaml:4:15: steps[0].activity: must not be empty`,
+		want: `t.yaml:4:15: steps[0].activity: invalid value " ": want a non-empty string`,
 	},
 	{
 		name: "local activity with task queue",
@@ -98,12 +98,12 @@ var invalidCases = []struct {
 	{
 		name: "malformed duration",
 		src:  head + "activity: {heartbeatTimeout: 30 seconds}\nsteps: [{log: hi}]\n",
-		want: `t.yaml:3:30: activity.heartbeatTimeout: invalid duration "30 seconds" (want e.g. 30s, 5m, 1h30m, 2d)`,
+		want: `t.yaml:3:30: activity.heartbeatTimeout: invalid value "30 seconds": want a duration such as 500ms, 30s, 5m, 1h30m, 2d or 1d12h (no negative durations, no bare numbers, no expressions)`,
 	},
 	{
 		name: "zero and negative durations",
 		src:  head + "steps:\n  - await: ${ true }\n    timeout: 0s\n  - sleep: -5m\n",
-		want: "t.yaml:5:14: steps[0].timeout: duration must be greater than zero\nt.yaml:6:12: steps[1].sleep: duration \"-5m\" must not be negative",
+		want: "t.yaml:5:14: steps[0].timeout: invalid value \"0s\": want a duration greater than zero\nt.yaml:6:12: steps[1].sleep: invalid value \"-5m\": want a duration (e.g. 30s, 1h30m, 2d) or ${ ... }",
 	},
 	{
 		name: "retry policy",
@@ -116,14 +116,14 @@ var invalidCases = []struct {
 		name: "set",
 		src:  head + "steps:\n  - set: {}\n  - set: {1st: x}\n",
 		want: "t.yaml:4:10: steps[0].set: set needs at least one variable\n" +
-			"t.yaml:5:11: steps[1].set.1st: state variable \"1st\" must be letters, digits and underscores, not starting with a digit",
+			"t.yaml:5:11: steps[1].set.1st: invalid value \"1st\": want letters, digits and underscores, not starting with a digit",
 	},
 	{
 		name: "if",
 		src:  head + "steps:\n  - if: 1\n  - if: state is ready\n    then: []\n",
 		want: "t.yaml:4:5: steps[0]: missing required key \"then\"\n" +
 			"t.yaml:4:9: steps[0].if: expected a condition (a boolean or ${ ... }), got number\n" +
-			"t.yaml:5:9: steps[1].if: a condition must be a boolean or a single ${ ... } expression",
+			"t.yaml:5:9: steps[1].if: invalid value \"state is ready\": want a boolean or a single ${ ... } expression",
 	},
 	{
 		name: "switch",
@@ -140,8 +140,8 @@ var invalidCases = []struct {
 	{
 		name: "forEach",
 		src:  head + "steps:\n  - forEach: items\n    as: 2x\n    concurrency: 0\n    do: []\n",
-		want: "t.yaml:4:14: steps[0].forEach: expected a list or ${ ... }, got string\n" +
-			"t.yaml:5:9: steps[0].as: variable \"2x\" must be letters, digits and underscores, not starting with a digit\n" +
+		want: "t.yaml:4:14: steps[0].forEach: invalid value \"items\": want a list or ${ ... }\n" +
+			"t.yaml:5:9: steps[0].as: invalid value \"2x\": want letters, digits and underscores, not starting with a digit\n" +
 			"t.yaml:6:18: steps[0].concurrency: 0 is less than the minimum 1",
 	},
 	{
@@ -152,7 +152,7 @@ var invalidCases = []struct {
 	{
 		name: "sleepUntil",
 		src:  head + "steps:\n  - sleepUntil: 2026-01-02\n",
-		want: `t.yaml:4:17: steps[0].sleepUntil: invalid timestamp "2026-01-02": want RFC 3339, e.g. 2026-01-02T15:04:05Z`,
+		want: `t.yaml:4:17: steps[0].sleepUntil: invalid value "2026-01-02": want an RFC 3339 timestamp (e.g. 2026-01-02T15:04:05Z) or ${ ... }`,
 	},
 	{
 		name: "child",
@@ -164,7 +164,7 @@ var invalidCases = []struct {
 	{
 		name: "signalWorkflow",
 		src:  head + "steps:\n  - signalWorkflow: {workflowId: w, signal: \"${ input.s }\"}\n",
-		want: `t.yaml:4:45: steps[0].signalWorkflow.signal: expressions are not allowed here`,
+		want: `t.yaml:4:45: steps[0].signalWorkflow.signal: invalid value "${ input.s }": want a non-empty string without expressions (${ ... })`,
 	},
 	{
 		name: "try",
@@ -187,10 +187,10 @@ var invalidCases = []struct {
 	{
 		name: "workflow options",
 		src:  head + "options:\n  cron: every day\n  startDelay: 1m\n  idReusePolicy: rejectDuplicates\n  taskQueue: \"\"\nsteps: [{log: hi}]\n",
-		want: "t.yaml:4:9: options.cron: invalid cron \"every day\": want five fields (minute hour day-of-month month day-of-week) or a descriptor such as @daily\n" +
+		want: "t.yaml:4:9: options.cron: invalid value \"every day\": want five fields (minute hour day-of-month month day-of-week) or a descriptor such as @daily, optionally after CRON_TZ=zone\n" +
 			"t.yaml:5:15: options.startDelay: startDelay cannot be combined with cron\n" +
 			"t.yaml:6:18: options.idReusePolicy: \"rejectDuplicates\" is not one of allowDuplicate, allowDuplicateFailedOnly, rejectDuplicate, terminateIfRunning (did you mean \"rejectDuplicate\"?)\n" +
-			"t.yaml:7:14: options.taskQueue: must not be empty",
+			"t.yaml:7:14: options.taskQueue: invalid value \"\": want a non-empty string without expressions (${ ... })",
 	},
 	{
 		name: "schedule",
@@ -217,17 +217,17 @@ var invalidCases = []struct {
 			"queries: {\"-q\": 1}\n" +
 			"updates:\n  add: {validate: 1, returns: 2}\n" +
 			"steps: [{log: hi}]\n",
-		want: "t.yaml:4:3: signals.go now: handler name \"go now\" must be letters, digits, '-', '_' or '.'\n" +
+		want: "t.yaml:4:3: signals.go now: invalid value \"go now\": want letters, digits, '-', '_' or '.', not starting with a digit, '-' or '.'; or * for the catch-all handler\n" +
 			"t.yaml:5:9: signals.ping: needs at least one of \"set\" or \"do\"\n" +
-			"t.yaml:6:11: queries.-q: handler name \"-q\" must be letters, digits, '-', '_' or '.'\n" +
+			"t.yaml:6:11: queries.-q: invalid value \"-q\": want letters, digits, '-', '_' or '.', not starting with a digit, '-' or '.' (only signals have a catch-all * handler)\n" +
 			"t.yaml:8:19: updates.add.validate: expected a condition (a boolean or ${ ... }), got number\n" +
 			"t.yaml:8:22: updates.add.returns: unknown key \"returns\"",
 	},
 	{
 		name: "input schema",
 		src:  head + "input:\n  type: obj\n  properties: {a: {type: [string, text]}}\n  required: id\nsteps: [{log: hi}]\n",
-		want: "t.yaml:4:9: input.type: \"obj\" is not a JSON type (want array, boolean, integer, null, number, object or string)\n" +
-			"t.yaml:5:35: input.properties.a.type[1]: \"text\" is not a JSON type (want array, boolean, integer, null, number, object or string)\n" +
+		want: "t.yaml:4:9: input.type: invalid value \"obj\": want array, boolean, integer, null, number, object or string\n" +
+			"t.yaml:5:35: input.properties.a.type[1]: invalid value \"text\": want array, boolean, integer, null, number, object or string\n" +
 			"t.yaml:6:13: input.required: expected a list, got string",
 	},
 	{
@@ -238,24 +238,24 @@ var invalidCases = []struct {
 	{
 		name: "expression inside update args schema",
 		src:  head + "updates:\n  add: {args: {type: object, default: \"${ input }\"}}\nsteps: [{log: hi}]\n",
-		want: `t.yaml:4:39: updates.add.args.default: expressions are not allowed here`,
+		want: `t.yaml:4:39: updates.add.args.default: invalid value "${ input }": expressions (${ ... }) are not allowed here`,
 	},
 	{
 		name: "state key",
 		src:  head + "state: {my-var: 1}\nsteps: [{log: hi}]\n",
-		want: `t.yaml:3:9: state.my-var: state variable "my-var" must be letters, digits and underscores, not starting with a digit`,
+		want: `t.yaml:3:9: state.my-var: invalid value "my-var": want letters, digits and underscores, not starting with a digit`,
 	},
 	{
 		name: "step id",
 		src:  head + "steps:\n  - log: hi\n    id: first step\n",
-		want: `t.yaml:5:9: steps[0].id: step id "first step" must be letters, digits and underscores, not starting with a digit`,
+		want: `t.yaml:5:9: steps[0].id: invalid value "first step": want letters, digits and underscores, not starting with a digit`,
 	},
 	{
 		name: "errors deep in nested steps",
 		src: head + "steps:\n  - forEach: [1, 2]\n    do:\n      - parallel:\n          - - activity: A\n              timeout: 5s\n" +
 			"          - - try: [{fail: x}]\n              finally: [{sleep: soon}]\n",
 		want: "t.yaml:8:15: steps[0].do[0].parallel[0][0].timeout: unknown key \"timeout\"\n" +
-			"t.yaml:10:33: steps[0].do[0].parallel[1][0].finally[0].sleep: invalid duration \"soon\" (want e.g. 30s, 5m, 1h30m, 2d)",
+			"t.yaml:10:33: steps[0].do[0].parallel[1][0].finally[0].sleep: invalid value \"soon\": want a duration (e.g. 30s, 1h30m, 2d) or ${ ... }",
 	},
 	{
 		name: "non-finite number",
