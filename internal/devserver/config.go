@@ -20,7 +20,7 @@ import (
 // newTemporalServer assembles (without starting) a single-node server: the
 // four services on their own loopback ports, static membership (no gossip
 // ring), one history shard and SQLite for both stores.
-func newTemporalServer(opts Options, p ports, store *config.SQL, logger log.Logger) (temporal.Server, error) {
+func newTemporalServer(opts Options, p ports, store *config.SQL, logger log.Logger, st *serverTLS) (temporal.Server, error) {
 	addr := func(port int) string { return net.JoinHostPort(opts.IP, strconv.Itoa(port)) }
 	service := func(port int) config.Service {
 		return config.Service{RPC: config.RPC{GRPCPort: port, BindOnIP: opts.IP}}
@@ -71,7 +71,7 @@ func newTemporalServer(opts Options, p ports, store *config.SQL, logger log.Logg
 		},
 		PublicClient: config.PublicClient{HostPort: addr(p.frontend)},
 	}
-	srv, err := temporal.NewServer(
+	serverOpts := []temporal.ServerOption{
 		temporal.WithConfig(cfg),
 		temporal.ForServices(temporal.DefaultServices),
 		temporal.WithStaticHosts(map[primitives.ServiceName]static.Hosts{
@@ -87,7 +87,11 @@ func newTemporalServer(opts Options, p ports, store *config.SQL, logger log.Logg
 		}),
 		temporal.WithCustomMetricsHandler(metrics.NoopMetricsHandler),
 		temporal.WithDynamicConfigClient(dynamicConfig(opts.DynamicConfig)),
-	)
+	}
+	if st != nil {
+		serverOpts = append(serverOpts, temporal.WithTLSConfigFactory(tlsProvider{st}))
+	}
+	srv, err := temporal.NewServer(serverOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("assemble temporal server: %w", err)
 	}

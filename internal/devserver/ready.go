@@ -2,11 +2,13 @@ package devserver
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net/http"
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 )
@@ -23,10 +25,11 @@ const readyTimeout = 30 * time.Second
 const pollInterval = 10 * time.Millisecond
 
 // waitFrontend waits until the frontend's workflow service reports SERVING.
-func waitFrontend(ctx context.Context, addr string) error {
+// tlsConf is nil when the frontend serves plain text.
+func waitFrontend(ctx context.Context, addr string, tlsConf *tls.Config) error {
 	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(addr, transportCredentials(tlsConf))
 	if err != nil {
 		return fmt.Errorf("connect to frontend %s: %w", addr, err)
 	}
@@ -46,6 +49,14 @@ func waitFrontend(ctx context.Context, addr string) error {
 		case <-time.After(pollInterval):
 		}
 	}
+}
+
+// transportCredentials are TLS with tlsConf, or plain text when it is nil.
+func transportCredentials(tlsConf *tls.Config) grpc.DialOption {
+	if tlsConf == nil {
+		return grpc.WithTransportCredentials(insecure.NewCredentials())
+	}
+	return grpc.WithTransportCredentials(credentials.NewTLS(tlsConf))
 }
 
 // waitUI waits until the Web UI answers its health check, or its server

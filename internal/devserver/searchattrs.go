@@ -2,21 +2,21 @@ package devserver
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"sort"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 )
 
 // ensureSearchAttributes registers, through the operator API, the custom
 // search attributes that the namespace lacks (those already there from its
 // creation are left alone). An existing attribute of another type is an
 // error.
-func ensureSearchAttributes(ctx context.Context, addr, namespace string, want map[string]enumspb.IndexedValueType) error {
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+func ensureSearchAttributes(ctx context.Context, addr string, tlsConf *tls.Config, namespace string, want map[string]enumspb.IndexedValueType) error {
+	conn, err := grpc.NewClient(addr, transportCredentials(tlsConf))
 	if err != nil {
 		return fmt.Errorf("connect to frontend %s: %w", addr, err)
 	}

@@ -2,6 +2,7 @@ package devserver
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -56,6 +57,10 @@ type Options struct {
 	// namespace: at creation, and through the operator API when the
 	// namespace already exists without them.
 	SearchAttributes map[string]enumspb.IndexedValueType
+	// TLS, when set, makes the frontend serve TLS (mutual TLS with
+	// TLS.ClientCAFile). The Web UI and the server's own workers reach it
+	// with Server.ClientTLSConfig.
+	TLS *TLS
 	// DynamicConfig overrides dynamic config values by key, for example
 	// {"limit.maxIDLength": 255}. It is applied over the defaults of this
 	// package.
@@ -72,6 +77,7 @@ type Server struct {
 	frontend  string
 	uiAddr    string
 	namespace string
+	tls       *serverTLS
 
 	stopOnce sync.Once
 	stopErr  error
@@ -89,6 +95,12 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	var st *serverTLS
+	if opts.TLS != nil {
+		if st, err = newServerTLS(opts.TLS, opts.IP); err != nil {
+			return nil, err
+		}
+	}
 	ports, err := choosePorts(opts.IP, opts.FrontendPort, opts.UIPort)
 	if err != nil {
 		return nil, err
@@ -101,6 +113,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		unlock:    db.unlock,
 		frontend:  net.JoinHostPort(opts.IP, strconv.Itoa(ports.frontend)),
 		namespace: opts.Namespace,
+		tls:       st,
 	}
 	fail := func(err error) (*Server, error) {
 		return nil, errors.Join(err, s.Stop())
@@ -108,24 +121,24 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err := ctx.Err(); err != nil {
 		return fail(err)
 	}
-	if s.temporal, err = newTemporalServer(opts, ports, db.sql, logger); err != nil {
+	if s.temporal, err = newTemporalServer(opts, ports, db.sql, logger, st); err != nil {
 		return fail(err)
 	}
 	if err := startTemporal(s.temporal); err != nil {
 		s.temporal = nil // a server that failed to start has nothing to stop
 		return fail(err)
 	}
-	if err := waitFrontend(ctx, s.frontend); err != nil {
+	if err := waitFrontend(ctx, s.frontend, s.ClientTLSConfig()); err != nil {
 		return fail(err)
 	}
 	if len(opts.SearchAttributes) > 0 {
-		if err := ensureSearchAttributes(ctx, s.frontend, opts.Namespace, opts.SearchAttributes); err != nil {
+		if err := ensureSearchAttributes(ctx, s.frontend, s.ClientTLSConfig(), opts.Namespace, opts.SearchAttributes); err != nil {
 			return fail(err)
 		}
 	}
 	if opts.UIPort > 0 {
 		s.uiAddr = net.JoinHostPort(opts.IP, strconv.Itoa(opts.UIPort))
-		s.ui, s.uiDone = startUI(opts, s.frontend)
+		s.ui, s.uiDone = startUI(opts, s.frontend, st)
 		if err := waitUI(ctx, s.uiAddr, s.uiDone); err != nil {
 			return fail(err)
 		}
@@ -139,6 +152,28 @@ func (s *Server) FrontendAddress() string { return s.frontend }
 
 // UIAddress returns the host:port of the Web UI, or "" when there is none.
 func (s *Server) UIAddress() string { return s.uiAddr }
+
+// ClientTLSConfig returns the TLS config with which a client in this
+// process reaches the frontend, or nil when it serves plain text: it trusts
+// the server's certificate alone and, under mutual TLS, presents a
+// certificate made at start that the frontend accepts besides the client
+// CAs of Options.TLS. Each call returns a new config.
+func (s *Server) ClientTLSConfig() *tls.Config {
+	if s.tls == nil {
+		return nil
+	}
+	return s.tls.clientConfig()
+}
+
+// TLSServerName returns the name that clients verify in the server's
+// certificate: the address it listens on when the certificate names it,
+// else the certificate's first DNS name; "" without TLS.
+func (s *Server) TLSServerName() string {
+	if s.tls == nil {
+		return ""
+	}
+	return s.tls.serverName
+}
 
 // Namespace returns the namespace registered by Start.
 func (s *Server) Namespace() string { return s.namespace }

@@ -1,6 +1,9 @@
 package devserver
 
 import (
+	"encoding/base64"
+	"io"
+	"log"
 	"strings"
 
 	uiserver "github.com/temporalio/ui-server/v2/server"
@@ -14,12 +17,37 @@ import (
 // The port was checked free by choosePorts just before. If another process
 // takes it in between, the UI library logs the error and exits the process:
 // it offers no way to hand it a listener.
-func startUI(opts Options, frontend string) (ui *uiserver.Server, done chan struct{}) {
+//
+// With st, the UI reaches the frontend over TLS: it trusts the server's
+// certificate alone and, under mutual TLS, presents the internal client
+// certificate.
+func startUI(opts Options, frontend string, st *serverTLS) (ui *uiserver.Server, done chan struct{}) {
 	host := opts.IP
 	if strings.Contains(host, ":") {
 		host = "[" + host + "]" // the UI joins host and port with a bare colon
 	}
+	var uiTLS uiconfig.TLS
+	if st != nil {
+		uiTLS = uiconfig.TLS{
+			CaData:                 base64.StdEncoding.EncodeToString(st.leafPEM()),
+			ServerName:             st.serverName,
+			EnableHostVerification: true,
+		}
+		if st.internal != nil {
+			uiTLS.CertData = base64.StdEncoding.EncodeToString(st.internalPEM)
+			uiTLS.KeyData = base64.StdEncoding.EncodeToString(st.internalKeyPEM)
+		}
+	}
+	// The UI library reports loading its TLS settings on the standard
+	// logger, once, while NewServer builds its gRPC connection: keep that
+	// off the user's terminal (dslrun itself does not use that logger).
+	if st != nil {
+		prev := log.Writer()
+		log.SetOutput(io.Discard)
+		defer log.SetOutput(prev)
+	}
 	ui = uiserver.NewServer(uioptions.WithConfigProvider(&uiconfig.Config{
+		TLS:                 uiTLS,
 		Host:                host,
 		Port:                opts.UIPort,
 		TemporalGRPCAddress: frontend,
