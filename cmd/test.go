@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/dslrun/dslrun/dsl/validate"
 	"github.com/dslrun/dslrun/internal/dsltest"
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/worker"
@@ -81,7 +82,7 @@ func runTest(o *testCmdOptions) error {
 		}
 		filter = re
 	}
-	files, err := dsltest.Expand(o.Paths)
+	files, err := validate.ExpandTests(o.Paths)
 	if err != nil {
 		return &exitError{code: ExitFailure, err: err}
 	}

@@ -23,6 +23,16 @@ import (
 // "polyglot" and "examples/polyglot" both exclude examples/polyglot/x.yaml)
 // is left out, folders included. Files are returned sorted and once each.
 func Expand(args []string, exclude ...string) ([]string, error) {
+	return expand(args, exclude, false)
+}
+
+// ExpandTests is Expand for the test files of dslrun test: *_test.yaml
+// and *_test.yml files, found in folders the same way.
+func ExpandTests(args []string, exclude ...string) ([]string, error) {
+	return expand(args, exclude, true)
+}
+
+func expand(args, exclude []string, tests bool) ([]string, error) {
 	for _, pat := range exclude {
 		if _, err := filepath.Match(pat, ""); err != nil {
 			return nil, fmt.Errorf("--exclude %q: %v", pat, err)
@@ -60,11 +70,11 @@ func Expand(args []string, exclude ...string) ([]string, error) {
 				return nil
 			}
 			ext := filepath.Ext(p)
-			if (ext != ".yaml" && ext != ".yml") || isPluginManifest(p) || IsTestFile(p) || excluded(p, exclude) {
+			if (ext != ".yaml" && ext != ".yml") || isPluginManifest(p) || IsTestFile(p) != tests || excluded(p, exclude) {
 				return nil
 			}
 			yamls++
-			if looksLikeDefinition(p) {
+			if tests || looksLikeDefinition(p) {
 				out = append(out, p)
 				found++
 			}
@@ -74,6 +84,8 @@ func Expand(args []string, exclude ...string) ([]string, error) {
 			return nil, err
 		}
 		switch {
+		case tests && found == 0:
+			return nil, fmt.Errorf("%s: no *_test.yaml or *_test.yml files", a)
 		case yamls == 0:
 			return nil, fmt.Errorf("%s: no *.yaml or *.yml files", a)
 		case found == 0:

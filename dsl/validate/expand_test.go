@@ -123,3 +123,36 @@ func TestExpandExclude(t *testing.T) {
 		t.Error("a malformed pattern is accepted")
 	}
 }
+
+// TestExpandTests: a folder contributes its *_test.yaml files, /...
+// recursively, and a folder without any is an error.
+func TestExpandTests(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"a.yaml", "a_test.yaml", "sub/b_test.yml", "sub/b.yaml"} {
+		p := filepath.Join(dir, f)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("dsl: v1\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := validate.ExpandTests([]string{dir})
+	if want := []string{filepath.Join(dir, "a_test.yaml")}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("ExpandTests(dir) = %v, %v; want %v", got, err, want)
+	}
+	got, err = validate.ExpandTests([]string{dir + "/..."})
+	if want := []string{filepath.Join(dir, "a_test.yaml"), filepath.Join(dir, "sub", "b_test.yml")}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("ExpandTests(dir/...) = %v, %v; want %v", got, err, want)
+	}
+	if _, err := validate.ExpandTests([]string{filepath.Join(dir, "sub", "..", "sub")}); err != nil {
+		t.Errorf("ExpandTests(sub) = %v", err)
+	}
+	empty := filepath.Join(dir, "empty")
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := validate.ExpandTests([]string{empty}); err == nil || !strings.Contains(err.Error(), "no *_test.yaml or *_test.yml files") {
+		t.Errorf("ExpandTests(empty) error = %v", err)
+	}
+}

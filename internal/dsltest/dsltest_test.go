@@ -130,13 +130,3 @@ func TestUnmockedUnknownActivity(t *testing.T) {
 		t.Errorf("failures %q", f)
 	}
 }
-
-func TestExpand(t *testing.T) {
-	got, err := dsltest.Expand([]string{"../../examples/..."})
-	if err != nil || len(got) < 10 || !strings.HasSuffix(got[0], "_test.yaml") {
-		t.Errorf("Expand = %v, %v", got, err)
-	}
-	if _, err := dsltest.Expand([]string{t.TempDir()}); err == nil {
-		t.Error("a folder without test files is an error")
-	}
-}

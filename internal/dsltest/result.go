@@ -2,15 +2,11 @@ package dsltest
 
 import (
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/dslrun/dslrun/dsl"
-	"github.com/dslrun/dslrun/dsl/validate"
 )
 
 // FileResult is the outcome of one test file.
@@ -86,63 +82,4 @@ func (f Failure) String() string {
 
 func (c *CaseResult) fail(pos dsl.Pos, path, step, format string, args ...any) {
 	c.Failures = append(c.Failures, Failure{Pos: pos, Path: path, Step: step, Msg: fmt.Sprintf(format, args...)})
-}
-
-// Expand turns command-line arguments into test files: a file is taken
-// as it is, a folder contributes its *_test.yaml and *_test.yml files, and
-// a folder ending in /... (or ./...) contributes them recursively, skipping
-// folders named testdata or node_modules and those whose name starts with
-// a dot, as dslrun validate does. Files are returned sorted and once each.
-func Expand(args []string) ([]string, error) {
-	var out []string
-	for _, a := range args {
-		recursive := false
-		if a == "..." || strings.HasSuffix(a, "/...") {
-			recursive = true
-			a = strings.TrimSuffix(strings.TrimSuffix(a, "..."), "/")
-			if a == "" {
-				a = "."
-			}
-		}
-		st, err := os.Stat(a)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", a, unwrapPath(err))
-		}
-		if !st.IsDir() {
-			out = append(out, a)
-			continue
-		}
-		found := 0
-		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() {
-				if p != a && (!recursive || strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || d.Name() == "node_modules") {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if validate.IsTestFile(p) {
-				out = append(out, p)
-				found++
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		if found == 0 {
-			return nil, fmt.Errorf("%s: no *_test.yaml or *_test.yml files", a)
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out), nil
-}
-
-func unwrapPath(err error) error {
-	if pe, ok := err.(*fs.PathError); ok {
-		return pe.Err
-	}
-	return err
 }
