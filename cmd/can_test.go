@@ -53,42 +53,7 @@ func TestAutomaticContinueAsNewLongLoop(t *testing.T) {
 
 	run := func(can string) (result int, runs []int) {
 		t.Helper()
-		src := []byte(fmt.Sprintf(loopDef, can))
-		wdef, ds := dsl.Parse("loop.yaml", src)
-		if ds.HasErrors() {
-			t.Fatal(ds)
-		}
-		canonical, err := dsl.Canonical(wdef)
-		if err != nil {
-			t.Fatal(err)
-		}
-		env := interpreter.Envelope{Definition: canonical, Hash: dsl.Hash(canonical)}
-		r, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: queue}, "long-loop", nil, env)
-		if err != nil {
-			t.Fatal(err)
-		}
-		first := r.GetRunID() // Get follows the chain and moves the run id on
-		if err := r.Get(ctx, &result); err != nil {
-			t.Fatal(err)
-		}
-		// Walk the chain of runs from the first, counting each history.
-		for runID := first; runID != ""; {
-			it := c.GetWorkflowHistory(ctx, r.GetID(), runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-			n, next := 0, ""
-			for it.HasNext() {
-				ev, err := it.Next()
-				if err != nil {
-					t.Fatal(err)
-				}
-				n++
-				if a := ev.GetWorkflowExecutionContinuedAsNewEventAttributes(); a != nil {
-					next = a.GetNewExecutionRunId()
-				}
-			}
-			runs = append(runs, n)
-			runID = next
-		}
-		return result, runs
+		return runChain(ctx, t, c, queue, fmt.Sprintf(loopDef, can), "long-loop")
 	}
 
 	const want = 49995000 // 0 + 1 + ... + 9999
@@ -109,4 +74,90 @@ func TestAutomaticContinueAsNewLongLoop(t *testing.T) {
 		}
 	}
 	t.Logf("without continue-as-new: one run of %d events; with it: %d runs of %v events", runsOff[0], len(runsOn), runsOn)
+}
+
+// runChain starts the definition src on queue as dslrun apply would, waits
+// for the chain of runs it continues as new into, and returns the result
+// and the number of history events of each run.
+func runChain(ctx context.Context, t *testing.T, c client.Client, queue, src, name string) (result int, runs []int) {
+	t.Helper()
+	wdef, ds := dsl.Parse(name+".yaml", []byte(src))
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	canonical, err := dsl.Canonical(wdef)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := interpreter.Envelope{Definition: canonical, Hash: dsl.Hash(canonical)}
+	r, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: queue}, name, nil, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := r.GetRunID() // Get follows the chain and moves the run id on
+	if err := r.Get(ctx, &result); err != nil {
+		t.Fatal(err)
+	}
+	// Walk the chain of runs from the first, counting each history.
+	for runID := first; runID != ""; {
+		it := c.GetWorkflowHistory(ctx, r.GetID(), runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+		n, next := 0, ""
+		for it.HasNext() {
+			ev, err := it.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			n++
+			if a := ev.GetWorkflowExecutionContinuedAsNewEventAttributes(); a != nil {
+				next = a.GetNewExecutionRunId()
+			}
+		}
+		runs = append(runs, n)
+		runID = next
+	}
+	return result, runs
+}
+
+// fanOutDef is issue 11's case 4 made small: a forEach of 500 activities,
+// 50 at a time, at the top level, summing their results.
+const fanOutDef = `
+dsl: v1
+name: fan-out-can
+continueAsNew: {afterEvents: 300}
+steps:
+  - id: each
+    forEach: ${ 1..500 }
+    concurrency: 50
+    do:
+      - activity: echo
+        with: ${ item }
+output: ${ sum(steps.each.result) }
+`
+
+// TestForEachContinuesAsNewOnServer (issue 11, case 4): the forEach
+// continues as new whenever its run's history passes afterEvents, draining
+// the iterations in flight each time, so no run holds more than afterEvents
+// plus what the 50 iterations in flight add (an activity started and
+// completed, a workflow task each at worst: 250 events) and the
+// continue-as-new (bound: 600); every item's result reaches the sum. Before, the whole loop ran in one
+// run of about 3,000 events, and a 100,000-item one was terminated by the
+// server at 51,200.
+func TestForEachContinuesAsNewOnServer(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	const queue = "can-fan-out"
+	c := startWorker(t, sharedServer(t), queue, nil)
+	got, runs := runChain(ctx, t, c, queue, fanOutDef, "fan-out-can")
+	if got != 125250 {
+		t.Errorf("sum %d, want 125250", got)
+	}
+	if len(runs) < 3 {
+		t.Errorf("%d runs (%v), want the loop spread over several", len(runs), runs)
+	}
+	for i, n := range runs {
+		if n > 600 {
+			t.Errorf("run %d has %d history events, more than the bound of 600", i, n)
+		}
+	}
+	t.Logf("%d runs of %v events", len(runs), runs)
 }

@@ -15,6 +15,14 @@ const (
 	// changeWorkBudget: coroutines count toward the budget of work without
 	// waiting, which joins of parallel, race and forEach no longer reset.
 	changeWorkBudget = "dslrun.work-budget"
+	// changeForEachContinue: a forEach where automatic continue-as-new is
+	// possible (see cursor) continues as new between its iterations, the
+	// concurrent one once its running iterations have ended, carrying its
+	// position and results (Carry.Loop).
+	changeForEachContinue = "dslrun.foreach-continue-as-new"
+	// changeHistoryGuard: a run whose history passes maxHistoryEvents fails
+	// at its next step instead of growing until Temporal terminates it.
+	changeHistoryGuard = "dslrun.history-guard"
 )
 
 // newBehaviour reports whether the run takes the behaviour of changeID:
@@ -59,7 +67,8 @@ func (r *runner) renewWork(ctx workflow.Context) {
 }
 
 // countStep counts one step or loop iteration at path, and fails it when
-// the run did too much work without waiting.
+// the run did too much work without waiting, or when its history is over
+// the guard.
 func (r *runner) countStep(ctx workflow.Context, path string) error {
 	r.busy++
 	if r.busy > maxBusySteps {
@@ -67,7 +76,10 @@ func (r *runner) countStep(ctx workflow.Context, path string) error {
 	}
 	r.renewWork(ctx)
 	r.work.steps++
-	return r.checkWork(ctx, path)
+	if err := r.checkWork(ctx, path); err != nil {
+		return err
+	}
+	return r.checkHistory(ctx, path)
 }
 
 // countCoroutine counts a coroutine about to start for the step at path.
@@ -75,7 +87,47 @@ func (r *runner) countCoroutine(ctx workflow.Context, path string) error {
 	r.renewWork(ctx)
 	r.work.steps++
 	r.work.coroutine++
-	return r.checkWork(ctx, path)
+	if err := r.checkWork(ctx, path); err != nil {
+		return err
+	}
+	return r.checkHistory(ctx, path)
+}
+
+// maxHistoryEvents is the history guard: a run whose history has more
+// events than this fails at its next step or iteration with
+// LimitExceeded, since it reached it where automatic continue-as-new is
+// not taken (inside parallel, race, try, a handler or a forEach's body,
+// or with continueAsNew disabled). Temporal's default limit, at which the
+// server terminates the run without running any finally, is 51,200
+// events; the margin leaves room for cancelling what runs and for the
+// finally blocks. A variable only so that tests can lower it.
+var maxHistoryEvents = 40_960
+
+// historyGuard is the state of the history guard of a run.
+type historyGuard struct {
+	// done is set once the guard has failed the run, or the run took the
+	// old behaviour (changeHistoryGuard): it fails a run once, and the
+	// finally blocks that run after that are not failed again.
+	done bool
+}
+
+// checkHistory fails the step at path when the history is over
+// maxHistoryEvents.
+func (r *runner) checkHistory(ctx workflow.Context, path string) error {
+	if r.history.done {
+		return nil
+	}
+	n := workflow.GetInfo(ctx).GetCurrentHistoryLength()
+	if n <= maxHistoryEvents {
+		return nil
+	}
+	r.history.done = true
+	if !newBehaviour(ctx, changeHistoryGuard) {
+		return nil
+	}
+	return limitFailure(path, fmt.Sprintf("the run's history has %d events, over the limit of %d, at a step where it cannot continue as new "+
+		"(inside parallel, race, try, a handler or a forEach's body, or with continueAsNew disabled); Temporal would terminate the run at 51,200 events. "+
+		"Move the loop to the top level (or into while, if or switch there), or end each round with a continueAsNew step", n, maxHistoryEvents))
 }
 
 func (r *runner) checkWork(ctx workflow.Context, path string) error {

@@ -130,7 +130,7 @@ func (r *runner) dispatch(ctx workflow.Context, sc *scope, n *node, cur cursor) 
 	case *raceNode:
 		return r.race(ctx, sc, n, d)
 	case *forEachNode:
-		return r.forEach(ctx, e, sc, n, d)
+		return r.forEach(ctx, e, sc, n, d, cur)
 	case *whileNode:
 		return r.while(ctx, e, sc, n, d, cur)
 	case *sleepNode:

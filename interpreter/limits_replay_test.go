@@ -10,9 +10,17 @@ import (
 // with the guard lowered the same way, so the histories glob skips them.
 const limitsHistoriesDir = "testdata/limits"
 
-// lowerGuard lowers the history guard for a test and returns what puts it
-// back.
-func lowerGuard() func() { return func() {} }
+// limitsGuard is the history guard (maxHistoryEvents) of the histories in
+// limitsHistoriesDir.
+const limitsGuard = 150
+
+// lowerGuard lowers the history guard to limitsGuard for a test and
+// returns what puts it back.
+func lowerGuard() func() {
+	old := maxHistoryEvents
+	maxHistoryEvents = limitsGuard
+	return func() { maxHistoryEvents = old }
+}
 
 // TestReplayLimitsHistories replays the histories of limitsHistoriesDir
 // with the guard lowered as when they were recorded.

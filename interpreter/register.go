@@ -74,6 +74,25 @@ type Carry struct {
 	Resume []int `json:"resume,omitempty"`
 	// Runs counts the runs of this chain before the new one.
 	Runs int `json:"runs,omitempty"`
+	// Loop, when set, is the forEach at Resume (or Next) that the run
+	// continued as new in, between two of its iterations.
+	Loop *LoopCarry `json:"loop,omitempty"`
+}
+
+// LoopCarry is a forEach in the middle of its items, handed over by an
+// automatic continue-as-new.
+type LoopCarry struct {
+	// At is the path of the forEach step, as in Carry.Resume.
+	At []int `json:"at"`
+	// Next is the index of the first item not run yet; every item before
+	// it has ended.
+	Next int `json:"next"`
+	// Results are the results of the items before Next.
+	Results []any `json:"results,omitempty"`
+	// Items are the items from Next on. They are not carried when the
+	// items expression reads nothing but the input (or nothing at all): the
+	// new run evaluates it again, to the same list.
+	Items []any `json:"items,omitempty"`
 }
 
 // UnmarshalJSON decodes a Carry keeping integers exact.
@@ -84,11 +103,36 @@ func (c *Carry) UnmarshalJSON(b []byte) error {
 		Next   int             `json:"next"`
 		Resume []int           `json:"resume"`
 		Runs   int             `json:"runs"`
+		Loop   *struct {
+			At      []int           `json:"at"`
+			Next    int             `json:"next"`
+			Results json.RawMessage `json:"results"`
+			Items   json.RawMessage `json:"items"`
+		} `json:"loop"`
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err
 	}
 	c.Next, c.Resume, c.Runs = raw.Next, raw.Resume, raw.Runs
+	if l := raw.Loop; l != nil {
+		c.Loop = &LoopCarry{At: l.At, Next: l.Next}
+		for _, f := range []struct {
+			src json.RawMessage
+			dst *[]any
+		}{{l.Results, &c.Loop.Results}, {l.Items, &c.Loop.Items}} {
+			v, err := decodeJSON(f.src)
+			if err != nil {
+				return err
+			}
+			switch t := v.(type) {
+			case nil:
+			case []any:
+				*f.dst = t
+			default:
+				return fmt.Errorf("carry: loop: expected a list, got %s", typeName(v))
+			}
+		}
+	}
 	for _, f := range []struct {
 		src json.RawMessage
 		dst *map[string]any

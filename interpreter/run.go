@@ -185,6 +185,11 @@ type runner struct {
 	// workBudget).
 	busy int
 	work workBudget
+	// loop is the forEach the run resumes in (Carry.Loop), until that
+	// forEach takes it.
+	loop *LoopCarry
+	// history is the state of the history guard (see checkHistory).
+	history historyGuard
 	// exprBudget is the expression budget of the current workflow task, which
 	// exprEpoch identifies by the history length at its start.
 	exprBudget *expression.Budget
@@ -218,6 +223,7 @@ func (r *runner) execute(ctx workflow.Context) (any, error) {
 		if len(resume) == 0 {
 			resume = []int{c.Next}
 		}
+		r.loop = c.Loop
 	} else if err := r.initState(ctx); err != nil {
 		return nil, err.runError()
 	}
@@ -335,14 +341,26 @@ func (r *runner) execListAt(ctx workflow.Context, sc *scope, steps []*node, cur 
 // autoContinue returns a continue-as-new that resumes at the step at path
 // next, when automatic continue-as-new is on and due.
 func (r *runner) autoContinue(ctx workflow.Context, next []int) error {
-	if !r.plan.autoCAN {
+	if !r.continueDue(ctx) {
 		return nil
+	}
+	return r.continueAt(next, nil)
+}
+
+// continueDue reports whether automatic continue-as-new is on and due:
+// Temporal suggests it, or the history is over afterEvents.
+func (r *runner) continueDue(ctx workflow.Context) bool {
+	if !r.plan.autoCAN {
+		return false
 	}
 	info := workflow.GetInfo(ctx)
-	if !info.GetContinueAsNewSuggested() && (r.plan.afterEvents <= 0 || info.GetCurrentHistoryLength() <= r.plan.afterEvents) {
-		return nil
-	}
-	carry := &Carry{State: r.state, Steps: r.root.steps, Next: next[0]}
+	return info.GetContinueAsNewSuggested() || (r.plan.afterEvents > 0 && info.GetCurrentHistoryLength() > r.plan.afterEvents)
+}
+
+// continueAt returns the automatic continue-as-new that resumes at the
+// step at path next, inside the forEach loop there when loop is set.
+func (r *runner) continueAt(next []int, loop *LoopCarry) error {
+	carry := &Carry{State: r.state, Steps: r.root.steps, Next: next[0], Loop: loop}
 	if len(next) > 1 {
 		carry.Resume = next
 	}

@@ -16,6 +16,10 @@ type forEachNode struct {
 	as, index   string
 	concurrency int
 	do          []*node
+	// reproducible is set when the items read nothing but the input: a run
+	// that continues as new inside the loop evaluates them again instead
+	// of carrying them.
+	reproducible bool
 }
 
 type whileNode struct {
@@ -32,12 +36,14 @@ func (c *compiler) forEach(path, kp string, f *dsl.ForEachStep, vars []string) *
 		index = "index"
 	}
 	inner := append(slices.Clone(vars), as, index)
+	_, err := compileValue(f.Items, []string{dsl.VarInput})
 	return &forEachNode{
-		items:       c.value(kp, f.Items, vars),
-		as:          as,
-		index:       index,
-		concurrency: max(f.Concurrency, 1),
-		do:          c.steps(path+".do", f.Do, inner),
+		items:        c.value(kp, f.Items, vars),
+		as:           as,
+		index:        index,
+		concurrency:  max(f.Concurrency, 1),
+		do:           c.steps(path+".do", f.Do, inner),
+		reproducible: err == nil,
 	}
 }
 
@@ -48,28 +54,71 @@ func (c *compiler) while(path, kp string, w *dsl.WhileStep, vars []string) *whil
 // forEach runs the body for every item, at most concurrency at a time, each
 // iteration in a scope of its own. Its result is the list of iteration
 // results in input order.
-func (r *runner) forEach(ctx workflow.Context, e *env, sc *scope, n *node, f *forEachNode) (any, error) {
-	iv, err := e.eval(f.items)
-	if err != nil {
-		return nil, exprFailure(n.path, "forEach", err)
-	}
+//
+// Where the step is resumable (see cursor) and automatic continue-as-new
+// is due, it continues as new between two iterations: a sequential loop
+// before its next item, a concurrent one once the iterations it started
+// have ended (it starts no more meanwhile). The new run resumes the loop
+// at its next item with the results so far (Carry.Loop).
+func (r *runner) forEach(ctx workflow.Context, e *env, sc *scope, n *node, f *forEachNode, cur cursor) (any, error) {
+	lc := r.resumeLoop(cur.pos)
+	start := 0
 	var items []any
-	switch t := iv.(type) {
-	case []any:
-		items = t
-	case nil:
-	default:
-		return nil, exprFailure(n.path, "forEach", fmt.Errorf("items must be a list, got %s", typeName(iv)))
+	if lc != nil {
+		start = lc.Next
+	}
+	if lc != nil && lc.Items != nil {
+		items = append(make([]any, start, start+len(lc.Items)), lc.Items...)
+	} else {
+		iv, err := e.eval(f.items)
+		if err != nil {
+			return nil, exprFailure(n.path, "forEach", err)
+		}
+		switch t := iv.(type) {
+		case []any:
+			items = t
+		case nil:
+		default:
+			return nil, exprFailure(n.path, "forEach", fmt.Errorf("items must be a list, got %s", typeName(iv)))
+		}
+		if start > len(items) {
+			return nil, definitionError("%s: the run resumes the loop at item %d of %d", n.path, start, len(items))
+		}
 	}
 	results := make([]any, len(items))
+	if lc != nil {
+		copy(results, lc.Results)
+	}
+	// due reports whether the loop continues as new before item i.
+	old := false
+	due := func(i int) bool {
+		if i == start || cur.pos == nil || old || !r.continueDue(ctx) {
+			return false
+		}
+		if !newBehaviour(ctx, changeForEachContinue) {
+			old = true
+			return false
+		}
+		return true
+	}
+	carry := func(i int) error {
+		l := &LoopCarry{At: cur.pos, Next: i, Results: results[:i]}
+		if !f.reproducible {
+			l.Items = items[i:]
+		}
+		return r.continueAt(cur.pos, l)
+	}
 	iteration := func(ctx workflow.Context, i int) error {
 		isc := sc.child(true, binding{f.as, items[i]}, binding{f.index, i})
 		res, err := r.execList(ctx, isc, f.do)
 		results[i] = res
 		return err
 	}
-	if f.concurrency <= 1 || len(items) <= 1 {
-		for i := range items {
+	if f.concurrency <= 1 || len(items)-start <= 1 {
+		for i := start; i < len(items); i++ {
+			if due(i) {
+				return nil, carry(i)
+			}
 			if err := iteration(ctx, i); err != nil {
 				return nil, err
 			}
@@ -80,8 +129,9 @@ func (r *runner) forEach(ctx workflow.Context, e *env, sc *scope, n *node, f *fo
 	bctx, cancel := workflow.WithCancel(ctx)
 	defer cancel()
 	inFlight, started, done := 0, 0, 0
+	stopAt := -1
 	var first error
-	for i := range items {
+	for i := start; i < len(items); i++ {
 		if inFlight >= f.concurrency {
 			if err := workflow.Await(ctx, func() bool { return inFlight < f.concurrency || first != nil }); err != nil && first == nil {
 				first = errorFailure(n.path, "", "", err, nil)
@@ -89,6 +139,10 @@ func (r *runner) forEach(ctx workflow.Context, e *env, sc *scope, n *node, f *fo
 			r.waited()
 		}
 		if first != nil {
+			break
+		}
+		if due(i) {
+			stopAt = i
 			break
 		}
 		if err := r.countCoroutine(ctx, n.path); err != nil {
@@ -111,7 +165,21 @@ func (r *runner) forEach(ctx workflow.Context, e *env, sc *scope, n *node, f *fo
 	if first != nil {
 		return nil, first
 	}
+	if stopAt >= 0 {
+		return nil, carry(stopAt)
+	}
 	return results, nil
+}
+
+// resumeLoop returns the carried forEach when the step at pos is the one
+// the run resumes in, once.
+func (r *runner) resumeLoop(pos []int) *LoopCarry {
+	if r.loop == nil || pos == nil || !slices.Equal(r.loop.At, pos) {
+		return nil
+	}
+	lc := r.loop
+	r.loop = nil
+	return lc
 }
 
 // while runs the body while the condition holds. Where the loop is
