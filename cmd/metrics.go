@@ -29,7 +29,7 @@ type metricsFlags struct {
 
 func (f *metricsFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.Address, "metrics-address", "",
-		"serve Prometheus metrics of the Temporal SDK (workers, client) at http://ADDRESS/metrics, for example 127.0.0.1:9464; default: off")
+		"serve Prometheus metrics (the Temporal SDK's, and per step of the runs its worker executes) at http://ADDRESS/metrics, for example 127.0.0.1:9464; default: off")
 }
 
 // metricsServer is a running Prometheus endpoint.

@@ -19,7 +19,8 @@ import (
 // examples/parallel.yaml on it with apply, and scrapes the endpoint: the
 // SDK's counters and histograms of the dev process's worker show the run
 // (one workflow completed, the four activities by type, workflow task
-// latencies).
+// latencies), and the interpreter's per-step metrics show each of the
+// definition's five steps once.
 func TestMetricsScrape(t *testing.T) {
 	t.Parallel()
 	metricsAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
@@ -40,6 +41,23 @@ func TestMetricsScrape(t *testing.T) {
 		regexp.MustCompile(`(?m)^temporal_workflow_endtoend_latency_seconds_bucket\{[^}]*workflow_type="parallel",le="\+Inf"\} 1$`),
 		regexp.MustCompile(`(?m)^temporal_workflow_task_execution_latency_seconds_count\{[^}]*\} [1-9]`),
 	}
+	// The interpreter's per-step metrics: one sample per step of the
+	// definition, by step (id, or path without one) and kind.
+	steps := [][2]string{
+		{"all", "parallel"},
+		{"steps[0].parallel[0][0]", "activity"},
+		{"steps[0].parallel[1][0]", "activity"},
+		{"steps[0].parallel[1][1]", "activity"},
+		{"steps[0].parallel[2][0]", "activity"},
+	}
+	for _, s := range steps {
+		kind, step := regexp.QuoteMeta(fmt.Sprintf("kind=%q,", s[1])), regexp.QuoteMeta(fmt.Sprintf("step=%q,", s[0]))
+		want = append(want,
+			regexp.MustCompile(`(?m)^dslrun_step_started_total\{[^}]*definition="parallel",`+kind+`[^}]*`+step+`[^}]*\} 1$`),
+			regexp.MustCompile(`(?m)^dslrun_step_completed_total\{[^}]*definition="parallel",`+kind+`[^}]*`+step+`[^}]*\} 1$`),
+			regexp.MustCompile(`(?m)^dslrun_step_latency_seconds_count\{[^}]*definition="parallel",`+kind+`[^}]*outcome="completed",`+step+`[^}]*\} 1$`),
+		)
+	}
 	// The worker records a completion as it reports it: poll the endpoint
 	// until it shows (bounded), as a scraper would see it next time.
 	ctx := testContext(t, hangBound)
@@ -52,6 +70,13 @@ func TestMetricsScrape(t *testing.T) {
 			}
 		}
 		if len(missing) == 0 {
+			// Exactly one step-completed sample per step, and no failure.
+			if n := len(regexp.MustCompile(`(?m)^dslrun_step_completed_total\{`).FindAllString(body, -1)); n != len(steps) {
+				t.Errorf("%d dslrun_step_completed_total samples, want %d (one per step):\n%s", n, len(steps), grepTemporal(body))
+			}
+			if strings.Contains(body, "dslrun_step_failed_total{") {
+				t.Errorf("a step failed:\n%s", grepTemporal(body))
+			}
 			break
 		}
 		if deadline, _ := ctx.Deadline(); time.Until(deadline) < 10*time.Second {
@@ -88,7 +113,7 @@ func scrape(ctx context.Context, t *testing.T, url string) string {
 func grepTemporal(body string) string {
 	var out []string
 	for _, l := range strings.Split(body, "\n") {
-		if strings.HasPrefix(l, "temporal_") && !strings.Contains(l, "_bucket{") {
+		if (strings.HasPrefix(l, "temporal_") || strings.HasPrefix(l, "dslrun_")) && !strings.Contains(l, "_bucket{") {
 			out = append(out, l)
 		}
 	}

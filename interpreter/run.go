@@ -194,6 +194,8 @@ type runner struct {
 	// exprEpoch identifies by the history length at its start.
 	exprBudget *expression.Budget
 	exprEpoch  int
+	// metrics are the per-step metrics (metrics.go).
+	metrics *runMetrics
 }
 
 // taskBudget returns the expression budget of the current workflow task,
@@ -448,7 +450,9 @@ func (r *runner) execAt(ctx workflow.Context, sc *scope, n *node, cur cursor) (a
 		return nil, err
 	}
 	r.running[n.path]++
+	sm, began := r.stepStart(ctx, n)
 	res, err := r.dispatch(ctx, sc, n, cur)
+	r.stepEnd(ctx, sm, began, err)
 	if r.running[n.path]--; r.running[n.path] <= 0 {
 		delete(r.running, n.path)
 	}
