@@ -41,7 +41,15 @@ func loadHistory(t *testing.T, path string) *historypb.History {
 // original workflow and run ids are restored, since expressions may use
 // them (child workflow ids built from workflow.id).
 func replay(h *historypb.History) error {
-	r := worker.NewWorkflowReplayer()
+	// As in newHarness, the deadlock detector (1 s of wall clock) is off: a
+	// step that builds megabytes (payload-limit.json) takes longer than that
+	// under the race detector on a busy machine, and a detector that fires
+	// leaves the coroutine running beside the replayer (a data race on the
+	// replay flag that the step metrics read), without failing the replay.
+	r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{DisableDeadlockDetection: true})
+	if err != nil {
+		return err
+	}
 	Register(r, Options{})
 	var opts worker.ReplayWorkflowHistoryOptions
 	if a := h.GetEvents()[0].GetWorkflowExecutionStartedEventAttributes(); a != nil {
