@@ -2,6 +2,7 @@ package dslruncmd
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -17,6 +18,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 )
 
 // scheduleOptions are shared by the schedule commands.
@@ -178,24 +180,35 @@ func applySchedule(ctx context.Context, o *Options, s *session, r *validate.Resu
 
 // scheduleDescription is the -o json form of schedule describe.
 type scheduleDescription struct {
-	ScheduleID       string            `json:"scheduleId"`
-	Workflow         string            `json:"workflow,omitempty"`
-	WorkflowID       string            `json:"workflowId,omitempty"`
-	TaskQueue        string            `json:"taskQueue,omitempty"`
-	Spec             []string          `json:"spec"`
-	TimeZone         string            `json:"timeZone,omitempty"`
-	Jitter           string            `json:"jitter,omitempty"`
-	Overlap          string            `json:"overlap"`
-	Paused           bool              `json:"paused"`
-	Note             string            `json:"note"`
-	Actions          int               `json:"actions"`
-	SkippedOverlap   int               `json:"skippedOverlap"`
-	MissedCatchup    int               `json:"missedCatchupWindow"`
-	NextRunTimes     []string          `json:"nextRunTimes"`
-	RecentActions    []scheduledAction `json:"recentActions"`
-	RunningWorkflows []scheduledRun    `json:"runningWorkflows"`
-	CreateTime       string            `json:"createTime,omitempty"`
-	UpdateTime       string            `json:"updateTime,omitempty"`
+	ScheduleID     string   `json:"scheduleId"`
+	Workflow       string   `json:"workflow,omitempty"`
+	WorkflowID     string   `json:"workflowId,omitempty"`
+	TaskQueue      string   `json:"taskQueue,omitempty"`
+	Spec           []string `json:"spec"`
+	Skip           []string `json:"skip,omitempty"`
+	StartTime      string   `json:"startTime,omitempty"`
+	EndTime        string   `json:"endTime,omitempty"`
+	TimeZone       string   `json:"timeZone,omitempty"`
+	Jitter         string   `json:"jitter,omitempty"`
+	Overlap        string   `json:"overlap"`
+	CatchupWindow  string   `json:"catchupWindow,omitempty"`
+	PauseOnFailure bool     `json:"pauseOnFailure"`
+	Paused         bool     `json:"paused"`
+	Note           string   `json:"note"`
+	// RemainingActions is the count of scheduled actions left, when the
+	// schedule limits them.
+	RemainingActions *int `json:"remainingActions,omitempty"`
+	// Memo and SearchAttributes are the schedule's own, decoded.
+	Memo             map[string]json.RawMessage `json:"memo,omitempty"`
+	SearchAttributes map[string]json.RawMessage `json:"searchAttributes,omitempty"`
+	Actions          int                        `json:"actions"`
+	SkippedOverlap   int                        `json:"skippedOverlap"`
+	MissedCatchup    int                        `json:"missedCatchupWindow"`
+	NextRunTimes     []string                   `json:"nextRunTimes"`
+	RecentActions    []scheduledAction          `json:"recentActions"`
+	RunningWorkflows []scheduledRun             `json:"runningWorkflows"`
+	CreateTime       string                     `json:"createTime,omitempty"`
+	UpdateTime       string                     `json:"updateTime,omitempty"`
 }
 
 type scheduledAction struct {
@@ -214,7 +227,7 @@ func newScheduleDescribeCmd(opts *Options) *cobra.Command {
 	o := &scheduleOptions{Options: opts}
 	cmd := &cobra.Command{
 		Use:   "describe [SCHEDULE_ID]",
-		Short: "Show a schedule: spec, next run times, recent actions, running workflows, note, paused",
+		Short: "Show a schedule: spec, policies, next run times, recent actions, running workflows, note, paused, memo",
 		Args:  cobra.MaximumNArgs(1),
 	}
 	o.register(cmd, true)
@@ -229,6 +242,12 @@ func newScheduleDescribeCmd(opts *Options) *cobra.Command {
 			return o.scheduleError("describe", err)
 		}
 		desc := describeSchedule(o.ScheduleID, d)
+		dc := s.derived.DataConverter
+		if dc == nil {
+			dc = converter.GetDefaultDataConverter()
+		}
+		desc.Memo = decodeFields(dc, d.Memo.GetFields())
+		desc.SearchAttributes = decodeFields(converter.GetDefaultDataConverter(), d.SearchAttributes.GetIndexedFields())
 		if o.Output == "json" {
 			return encodeJSON(o.Stdout, desc)
 		}
@@ -255,17 +274,31 @@ func describeSchedule(id string, d *client.ScheduleDescription) scheduleDescript
 		if sp.Jitter > 0 {
 			out.Jitter = sp.Jitter.String()
 		}
+		for _, c := range sp.Skip {
+			out.Skip = append(out.Skip, calendarLine(c))
+		}
+		out.StartTime, out.EndTime = timeText(sp.StartAt), timeText(sp.EndAt)
 	}
 	if a, ok := d.Schedule.Action.(*client.ScheduleWorkflowAction); ok {
 		out.Workflow, _ = a.Workflow.(string)
 		out.WorkflowID, out.TaskQueue = a.ID, a.TaskQueue
 	}
 	out.Overlap = "skip"
-	if p := d.Schedule.Policy; p != nil && p.Overlap != 0 {
-		out.Overlap = overlapName(p.Overlap)
+	if p := d.Schedule.Policy; p != nil {
+		if p.Overlap != 0 {
+			out.Overlap = overlapName(p.Overlap)
+		}
+		if p.CatchupWindow > 0 {
+			out.CatchupWindow = p.CatchupWindow.String()
+		}
+		out.PauseOnFailure = p.PauseOnFailure
 	}
 	if st := d.Schedule.State; st != nil {
 		out.Paused, out.Note = st.Paused, st.Note
+		if st.LimitedActions {
+			n := st.RemainingActions
+			out.RemainingActions = &n
+		}
 	}
 	for _, t := range d.Info.NextActionTimes {
 		out.NextRunTimes = append(out.NextRunTimes, timeText(t))
@@ -318,14 +351,18 @@ func specLines(sp *client.ScheduleSpec) []string {
 		lines = append(lines, "cron "+c)
 	}
 	for _, c := range sp.Calendars {
-		l := fmt.Sprintf("calendar second %s minute %s hour %s dayOfMonth %s month %s dayOfWeek %s year %s",
-			rangesText(c.Second), rangesText(c.Minute), rangesText(c.Hour), rangesText(c.DayOfMonth), rangesText(c.Month), rangesText(c.DayOfWeek), rangesText(c.Year))
-		if c.Comment != "" {
-			l += " # " + c.Comment
-		}
-		lines = append(lines, l)
+		lines = append(lines, calendarLine(c))
 	}
 	return lines
+}
+
+func calendarLine(c client.ScheduleCalendarSpec) string {
+	l := fmt.Sprintf("calendar second %s minute %s hour %s dayOfMonth %s month %s dayOfWeek %s year %s",
+		rangesText(c.Second), rangesText(c.Minute), rangesText(c.Hour), rangesText(c.DayOfMonth), rangesText(c.Month), rangesText(c.DayOfWeek), rangesText(c.Year))
+	if c.Comment != "" {
+		l += " # " + c.Comment
+	}
+	return l
 }
 
 func rangesText(rs []client.ScheduleRange) string {
@@ -360,6 +397,19 @@ func printScheduleDescription(o *Options, d scheduleDescription) error {
 		}
 		row(k, l)
 	}
+	for i, l := range d.Skip {
+		k := ""
+		if i == 0 {
+			k = "skip"
+		}
+		row(k, l)
+	}
+	if d.StartTime != "" {
+		row("start time", d.StartTime)
+	}
+	if d.EndTime != "" {
+		row("end time", d.EndTime)
+	}
 	if d.TimeZone != "" {
 		row("time zone", d.TimeZone)
 	}
@@ -367,8 +417,23 @@ func printScheduleDescription(o *Options, d scheduleDescription) error {
 		row("jitter", d.Jitter)
 	}
 	row("overlap", d.Overlap)
+	if d.CatchupWindow != "" {
+		row("catch-up window", d.CatchupWindow)
+	}
+	row("pause on failure", strconv.FormatBool(d.PauseOnFailure))
 	row("paused", strconv.FormatBool(d.Paused))
 	row("note", d.Note)
+	if d.RemainingActions != nil {
+		row("remaining actions", strconv.Itoa(*d.RemainingActions))
+	}
+	if len(d.Memo) > 0 {
+		b, _ := json.Marshal(d.Memo)
+		row("memo", string(b))
+	}
+	if len(d.SearchAttributes) > 0 {
+		b, _ := json.Marshal(d.SearchAttributes)
+		row("search attributes", string(b))
+	}
 	row("actions", fmt.Sprintf("%d (skipped by overlap %d, missed catch-up window %d)", d.Actions, d.SkippedOverlap, d.MissedCatchup))
 	row("created", d.CreateTime)
 	if d.UpdateTime != "" {

@@ -10,12 +10,14 @@ import (
 	"time"
 
 	"github.com/dslrun/dslrun/dsl"
+	"github.com/dslrun/dslrun/internal/calendar"
 	"github.com/dslrun/dslrun/interpreter"
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 )
 
 // A definition's schedule is reconciled with the server: the schedule's
@@ -30,9 +32,12 @@ type plannedSchedule struct {
 	ID       string
 	Workflow string
 	Schedule client.Schedule
-	Start    *interpreter.Start
-	def      *dsl.Definition
-	input    any
+	// Memo and SearchAttributes are the schedule's own.
+	Memo             map[string]any
+	SearchAttributes temporal.SearchAttributes
+	Start            *interpreter.Start
+	def              *dsl.Definition
+	input            any
 }
 
 // planSchedule prepares the schedule of d, a canonicalized definition with
@@ -72,19 +77,29 @@ func planSchedule(d *dsl.Definition, taskQueue string) (*plannedSchedule, error)
 		TypedSearchAttributes:    o.TypedSearchAttributes,
 	}
 	overlap, _ := overlapPolicy(sch.Overlap)
-	spec := scheduleSpec(sch)
+	spec, err := scheduleSpec(sch)
+	if err != nil {
+		return nil, err
+	}
+	sa, err := interpreter.SearchAttributes("schedule.searchAttributes", sch.SearchAttributes)
+	if err != nil {
+		return nil, err
+	}
 	p := &plannedSchedule{
 		ID:       scheduleID(w),
 		Workflow: w.Name,
 		Schedule: client.Schedule{
 			Action: action,
 			Spec:   &spec,
-			Policy: &client.SchedulePolicies{Overlap: overlap},
-			State:  &client.ScheduleState{Paused: sch.Paused, Note: sch.Note},
+			Policy: &client.SchedulePolicies{Overlap: overlap, CatchupWindow: time.Duration(sch.CatchupWindow), PauseOnFailure: sch.PauseOnFailure},
+			State: &client.ScheduleState{Paused: sch.Paused, Note: sch.Note,
+				LimitedActions: sch.RemainingActions > 0, RemainingActions: sch.RemainingActions},
 		},
-		Start: start,
-		def:   d,
-		input: start.Args[0],
+		Memo:             sch.Memo,
+		SearchAttributes: sa,
+		Start:            start,
+		def:              d,
+		input:            start.Args[0],
 	}
 	return p, nil
 }
@@ -99,8 +114,10 @@ func scheduleID(w *dsl.Workflow) string {
 
 // scheduleSpec maps the DSL's spec onto the SDK's. Calendars become cron
 // strings of seven fields (second minute hour day-of-month month
-// day-of-week year), which the server reads with the same range syntax.
-func scheduleSpec(s *dsl.Schedule) client.ScheduleSpec {
+// day-of-week year), which the server reads with the same range syntax;
+// skip calendars, which the SDK takes only as ranges, are read here with
+// that syntax, an omitted field matching every value.
+func scheduleSpec(s *dsl.Schedule) (client.ScheduleSpec, error) {
 	spec := client.ScheduleSpec{
 		CronExpressions: slices.Clone(s.Cron),
 		Jitter:          time.Duration(s.Jitter),
@@ -112,7 +129,33 @@ func scheduleSpec(s *dsl.Schedule) client.ScheduleSpec {
 	for _, c := range s.Calendars {
 		spec.CronExpressions = append(spec.CronExpressions, calendarCron(c))
 	}
-	return spec
+	for i, c := range s.Skip {
+		var cs client.ScheduleCalendarSpec
+		for _, f := range []struct {
+			f   calendar.Field
+			v   string
+			dst *[]client.ScheduleRange
+		}{{calendar.Second, c.Second, &cs.Second}, {calendar.Minute, c.Minute, &cs.Minute}, {calendar.Hour, c.Hour, &cs.Hour}, {calendar.DayOfMonth, c.DayOfMonth, &cs.DayOfMonth}, {calendar.Month, c.Month, &cs.Month}, {calendar.Year, c.Year, &cs.Year}, {calendar.DayOfWeek, c.DayOfWeek, &cs.DayOfWeek}} {
+			rs, err := f.f.Parse(f.v)
+			if err != nil {
+				return spec, fmt.Errorf("schedule.skip[%d].%s: %w", i, f.f.Name, err)
+			}
+			*f.dst = []client.ScheduleRange{}
+			for _, r := range rs {
+				*f.dst = append(*f.dst, client.ScheduleRange(r))
+			}
+		}
+		cs.Comment = c.Comment
+		spec.Skip = append(spec.Skip, cs)
+	}
+	var err error
+	if s.StartTime != "" {
+		spec.StartAt, err = time.Parse(time.RFC3339Nano, s.StartTime)
+	}
+	if s.EndTime != "" && err == nil {
+		spec.EndAt, err = time.Parse(time.RFC3339Nano, s.EndTime)
+	}
+	return spec, err
 }
 
 func calendarCron(c dsl.ScheduleCalendar) string {
@@ -195,12 +238,17 @@ func reconcileSchedule(ctx context.Context, c client.Client, dc converter.DataCo
 			return res, nil
 		}
 		_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
-			ID:      p.ID,
-			Spec:    *p.Schedule.Spec,
-			Action:  p.Schedule.Action,
-			Overlap: p.Schedule.Policy.Overlap,
-			Paused:  p.Schedule.State.Paused,
-			Note:    p.Schedule.State.Note,
+			ID:                    p.ID,
+			Spec:                  *p.Schedule.Spec,
+			Action:                p.Schedule.Action,
+			Overlap:               p.Schedule.Policy.Overlap,
+			CatchupWindow:         p.Schedule.Policy.CatchupWindow,
+			PauseOnFailure:        p.Schedule.Policy.PauseOnFailure,
+			Paused:                p.Schedule.State.Paused,
+			Note:                  p.Schedule.State.Note,
+			RemainingActions:      p.Schedule.State.RemainingActions,
+			Memo:                  p.Memo,
+			TypedSearchAttributes: p.SearchAttributes,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("create schedule %q: %w", p.ID, explainSearchAttributeError(err))
@@ -217,14 +265,31 @@ func reconcileSchedule(ctx context.Context, c client.Client, dc converter.DataCo
 		res.Result = "unchanged"
 		return res, nil
 	}
+	changed := func(field string) bool {
+		return slices.ContainsFunc(res.Changes, func(c scheduleChange) bool { return c.Field == field })
+	}
+	if i := slices.IndexFunc(res.Changes, func(c scheduleChange) bool { return c.Field == "schedule.memo" }); i >= 0 {
+		c := res.Changes[i]
+		return nil, fmt.Errorf("schedule %q: its memo differs from the file's (%s -> %s), and Temporal cannot change the memo of an existing schedule: delete it ('dslrun schedule delete %s') and apply again; nothing was changed", p.ID, c.From, c.To, p.ID)
+	}
 	res.Result = "updated"
 	if mode.DryRun {
 		return res, nil
 	}
 	err = h.Update(ctx, client.ScheduleUpdateOptions{
-		DoUpdate: func(client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
+		DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
 			s := p.Schedule
-			return &client.ScheduleUpdate{Schedule: &s}, nil
+			st := *s.State
+			if cur := in.Description.Schedule.State; cur != nil && !changed("schedule.remainingActions") {
+				// The count the server has used up stays, unless the file changed it.
+				st.LimitedActions, st.RemainingActions = cur.LimitedActions, cur.RemainingActions
+			}
+			s.State = &st
+			u := &client.ScheduleUpdate{Schedule: &s}
+			if changed("schedule.searchAttributes") {
+				u.TypedSearchAttributes = &p.SearchAttributes
+			}
+			return u, nil
 		},
 	})
 	if err != nil {

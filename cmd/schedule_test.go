@@ -90,6 +90,21 @@ func TestScheduleExample(t *testing.T) {
 	if out := mustRun(t, 0, append([]string{"apply", "../examples/schedule.yaml", "--task-queue", queue}, conn...)...); !strings.HasSuffix(out, ": unchanged\n") {
 		t.Fatalf("second apply printed %q, want unchanged", out)
 	}
+	// The keys of the schedule's own reach the server.
+	var desc struct {
+		Skip           []string       `json:"skip"`
+		StartTime      string         `json:"startTime"`
+		CatchupWindow  string         `json:"catchupWindow"`
+		PauseOnFailure bool           `json:"pauseOnFailure"`
+		Memo           map[string]any `json:"memo"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, 0, append([]string{"schedule", "describe", "report-eu", "-o", "json"}, conn...)...)), &desc); err != nil {
+		t.Fatal(err)
+	}
+	if len(desc.Skip) != 1 || !strings.Contains(desc.Skip[0], "dayOfMonth 25 month 12") || desc.StartTime != "2026-01-01T00:00:00Z" ||
+		desc.CatchupWindow != "10m0s" || !desc.PauseOnFailure || desc.Memo["team"] != "reports" {
+		t.Errorf("describe shows %+v, want the example's skip, startTime, catchupWindow, pauseOnFailure and memo", desc)
+	}
 	mustRun(t, 0, append([]string{"schedule", "trigger", "report-eu"}, conn...)...)
 	var id string
 	waitFor(t, "the triggered action", func() bool {

@@ -12,6 +12,7 @@ import (
 	dslruncmd "github.com/dslrun/dslrun/cmd"
 	"github.com/dslrun/dslrun/internal/devserver"
 	"github.com/rogpeppe/go-internal/testscript"
+	enumspb "go.temporal.io/api/enums/v1"
 )
 
 var updateScripts = flag.Bool("update-scripts", false, "rewrite the cmp files of failing testscript scripts")
@@ -60,7 +61,11 @@ var shared struct {
 // returns its address. It stops when the test binary exits.
 func sharedServer(t *testing.T) string {
 	shared.once.Do(func() {
-		srv, err := devserver.Start(context.Background(), devserver.Options{})
+		// Search attributes of schedule_model.txtar's schedule, registered
+		// with the namespace so that no script waits for the cache.
+		srv, err := devserver.Start(context.Background(), devserver.Options{SearchAttributes: map[string]enumspb.IndexedValueType{
+			"DslrunTeam": enumspb.INDEXED_VALUE_TYPE_KEYWORD, "DslrunPriority": enumspb.INDEXED_VALUE_TYPE_INT,
+		}})
 		if err != nil {
 			shared.err = err
 			return

@@ -4,7 +4,9 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
+	"github.com/dslrun/dslrun/internal/calendar"
 	"gopkg.in/yaml.v3"
 )
 
@@ -246,7 +248,7 @@ func (b *builder) schedule(n *yaml.Node, path string) *Schedule {
 		return nil
 	}
 	s := &Schedule{}
-	b.readKeys(f, n, path, "schedule", s, nil, "intervals", "cron", "calendars")
+	b.readKeys(f, n, path, "schedule", s, nil, "intervals", "cron", "calendars", "skip", "memo", "searchAttributes")
 	if v := f.vals["intervals"]; v != nil {
 		p := join(path, "intervals")
 		if v.Kind != yaml.SequenceNode {
@@ -273,32 +275,22 @@ func (b *builder) schedule(n *yaml.Node, path string) *Schedule {
 			}
 		}
 	}
-	if v := f.vals["calendars"]; v != nil {
-		p := join(path, "calendars")
-		if v.Kind != yaml.SequenceNode {
-			b.errorf(v, p, CodeType, "expected a list, got %s", describe(v))
-		} else {
-			for i, c := range v.Content {
-				cp := index(p, i)
-				cf, ok := b.fields(c, cp, keysOf("scheduleCalendar"))
-				if !ok {
-					continue
-				}
-				var cal ScheduleCalendar
-				get := func(k string) string {
-					if v := cf.vals[k]; v != nil {
-						if v.Kind == yaml.ScalarNode && v.Tag == "!!int" {
-							return v.Value
-						}
-						s, _ := b.nonEmpty(v, join(cp, k))
-						return s
-					}
-					return ""
-				}
-				cal.Second, cal.Minute, cal.Hour = get("second"), get("minute"), get("hour")
-				cal.DayOfMonth, cal.Month, cal.Year = get("dayOfMonth"), get("month"), get("year")
-				cal.DayOfWeek, cal.Comment = get("dayOfWeek"), get("comment")
-				s.Calendars = append(s.Calendars, cal)
+	s.Calendars = b.calendars(f.vals["calendars"], join(path, "calendars"))
+	s.Skip = b.calendars(f.vals["skip"], join(path, "skip"))
+	if st, et := timeOf(s.StartTime), timeOf(s.EndTime); !st.IsZero() && !et.IsZero() && et.Before(st) {
+		b.errorf(f.vals["endTime"], join(path, "endTime"), CodeValue, "endTime %s is before startTime %s", s.EndTime, s.StartTime)
+	}
+	if s.CatchupWindow != 0 && s.CatchupWindow < Duration(10*time.Second) {
+		b.errorf(f.vals["catchupWindow"], join(path, "catchupWindow"), CodeValue, "catch-up window must be at least 10s (Temporal's shortest)")
+	}
+	if v := f.vals["memo"]; v != nil {
+		s.Memo = b.mapValue(v, join(path, "memo"), nil)
+	}
+	if v := f.vals["searchAttributes"]; v != nil {
+		s.SearchAttributes = b.mapValue(v, join(path, "searchAttributes"), nil)
+		for i := 0; v.Kind == yaml.MappingNode && i+1 < len(v.Content); i += 2 {
+			if k := v.Content[i].Value; !searchAttributeValue(s.SearchAttributes[k]) {
+				b.errorf(v.Content[i+1], join(path, "searchAttributes."+k), CodeType, "a search attribute is a string, number, boolean or list of strings")
 			}
 		}
 	}
@@ -306,6 +298,83 @@ func (b *builder) schedule(n *yaml.Node, path string) *Schedule {
 		b.errorf(n, path, CodeRequired, "a schedule needs at least one of intervals, cron or calendars")
 	}
 	return s
+}
+
+// timestamp reads an RFC 3339 time without expressions, in canonical form.
+func (b *builder) timestamp(n *yaml.Node, path string) string {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!timestamp" {
+		n = &yaml.Node{Kind: n.Kind, Tag: "!!str", Value: n.Value, Line: n.Line, Column: n.Column}
+	}
+	s, ok := b.str(n, path)
+	if !ok {
+		return ""
+	}
+	t, err := parseTimestamp(s)
+	if err != nil {
+		b.errorf(n, path, CodeValue, "%v", err)
+	}
+	return t
+}
+
+func timeOf(s string) time.Time { t, _ := time.Parse(time.RFC3339Nano, s); return t }
+
+// calendars reads a list of calendar specs, each field in Temporal's range
+// syntax (a string, or an integer as written).
+func (b *builder) calendars(v *yaml.Node, p string) []ScheduleCalendar {
+	if v == nil {
+		return nil
+	}
+	if v.Kind != yaml.SequenceNode {
+		b.errorf(v, p, CodeType, "expected a list, got %s", describe(v))
+		return nil
+	}
+	var out []ScheduleCalendar
+	for i, c := range v.Content {
+		cp := index(p, i)
+		cf, ok := b.fields(c, cp, keysOf("scheduleCalendar"))
+		if !ok {
+			continue
+		}
+		var cal ScheduleCalendar
+		for _, fd := range []struct {
+			f   calendar.Field
+			dst *string
+		}{{calendar.Second, &cal.Second}, {calendar.Minute, &cal.Minute}, {calendar.Hour, &cal.Hour}, {calendar.DayOfMonth, &cal.DayOfMonth}, {calendar.Month, &cal.Month}, {calendar.Year, &cal.Year}, {calendar.DayOfWeek, &cal.DayOfWeek}, {calendar.Field{Name: "comment"}, &cal.Comment}} {
+			v := cf.vals[fd.f.Name]
+			if v == nil {
+				continue
+			}
+			if v.Kind == yaml.ScalarNode && v.Tag == "!!int" {
+				*fd.dst = v.Value
+			} else {
+				*fd.dst, _ = b.nonEmpty(v, join(cp, fd.f.Name))
+			}
+			if fd.f.Name == "comment" || *fd.dst == "" {
+				continue
+			}
+			if _, err := fd.f.Parse(*fd.dst); err != nil {
+				b.errorf(v, join(cp, fd.f.Name), CodeValue, "%v", err)
+			}
+		}
+		out = append(out, cal)
+	}
+	return out
+}
+
+// searchAttributeValue reports whether v can be a search attribute's value.
+func searchAttributeValue(v any) bool {
+	switch v := v.(type) {
+	case string, int, float64, bool:
+		return true
+	case []any:
+		for _, e := range v {
+			if _, ok := e.(string); !ok {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 func (b *builder) autoContinueAsNew(n *yaml.Node, path string) *AutoContinueAsNew {

@@ -1,5 +1,7 @@
 package dsl
 
+import "math"
+
 // The description of the DSL: see Language.
 
 const (
@@ -385,9 +387,38 @@ var defs = []*Def{
 			{Name: "paused", Doc: "Create the schedule paused; apply sets the schedule's paused state to this value again (undoing a `dslrun schedule toggle`).", Default: "false", Example: "`paused: true`", Schema: typ("boolean")},
 			{Name: "note", Doc: "Note stored with the schedule, e.g. why it is paused; apply sets it again (a toggle's reason replaces it until then).", Example: "`note: paused during migration`", Ref: "plainString"},
 			{Name: "input", Doc: "Input of every scheduled run, checked against the input schema by apply; no expressions. options.id, memo and searchAttributes are evaluated over it when apply creates or updates the schedule.", Example: "`input: {report: daily}`", Ref: "literal"},
+			{Name: "skip", Doc: "Calendar specs of times when no run starts. Unlike in `calendars`, an omitted field matches every value.", Example: "`skip: [{month: 12, dayOfMonth: 25}]`", Schema: map[string]any{"type": "array", "items": ref("scheduleCalendar")}},
+			{Name: "startTime", Doc: "No run starts before this time.", Default: "no bound", Example: "`startTime: \"2027-01-01T00:00:00Z\"`", Ref: "timestamp"},
+			{Name: "endTime", Doc: "No run starts after this time; not before startTime.", Default: "no bound", Example: "`endTime: \"2027-12-31T23:59:59Z\"`", Ref: "timestamp"},
+			{Name: "catchupWindow", Doc: "How late a start may be taken when the server missed its time (it was down, say); at least 10s.", Default: "1 year", Example: "`catchupWindow: 10m`", Ref: "positiveDuration"},
+			{Name: "pauseOnFailure", Doc: "Pause the schedule when a run it started fails or times out; the server's note names the run. apply unpauses it unless `paused` is true.", Default: "false", Example: "`pauseOnFailure: true`", Schema: typ("boolean")},
+			{Name: "remainingActions", Doc: "Start this many scheduled runs, then no more (trigger and backfill still start runs). apply sets the count again only when this value changes.", Default: "unlimited", Example: "`remainingActions: 10`", Schema: map[string]any{"type": "integer", "minimum": 1, "maximum": math.MaxInt32}},
+			{Name: "memo", Doc: "Memo of the schedule itself (the runs' memo is `options.memo`); no expressions. Temporal cannot change it once the schedule exists: apply refuses a change.", Example: "`memo: {team: reports}`", Schema: map[string]any{"type": "object", "additionalProperties": ref("literal")}},
+			{Name: "searchAttributes", Doc: "Search attributes of the schedule itself, for `dslrun schedule list --query` (the runs' are `options.searchAttributes`); no expressions; registered and typed as those are.", Example: "`searchAttributes: {Team: reports}`", Schema: map[string]any{"type": "object", "additionalProperties": ref("searchAttributeValue")}},
 		},
 		AtLeastOne:    []string{"intervals", "cron", "calendars"},
 		AtLeastOneMsg: "a schedule needs at least one of intervals, cron or calendars",
+	},
+	{
+		Name:  "timestamp",
+		Label: "RFC 3339 time",
+		Doc:   "An RFC 3339 time, e.g. `\"2027-01-02T15:04:05Z\"`; no expressions.",
+		Schema: map[string]any{
+			"type":                "string",
+			"pattern":             `^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})$`,
+			"patternErrorMessage": "want an RFC 3339 timestamp, e.g. 2026-01-02T15:04:05Z",
+		},
+	},
+	{
+		Name:  "searchAttributeValue",
+		Label: "string, number, boolean or list of strings",
+		Doc:   "A search attribute's value without expressions: a string (Keyword), integer (Int), number (Double), boolean (Bool) or list of strings (KeywordList).",
+		Schema: map[string]any{
+			"type":                list("string", "number", "boolean", "array"),
+			"items":               ref("plainString"),
+			"pattern":             `^(?:[^$]|\$+[^${])*\$*$`,
+			"patternErrorMessage": "expressions (${ ... }) are not allowed here",
+		},
 	},
 	{
 		Name:  "scheduleInterval",
@@ -501,7 +532,7 @@ var rootDef = &Def{
 		}},
 		{Name: "activity", Doc: "Defaults for every activity step: task queue, timeouts and retry policy. A step's own options override them.", Example: "`activity: {startToCloseTimeout: 30s, retry: {maximumAttempts: 5}}`", Ref: "activityOptions"},
 		{Name: "options", Doc: "Start options of a run: workflow id, task queue, timeouts, retry policy, cron, start delay, memo, search attributes, id policies.", Example: "`options: {id: order-${ input.orderId }, executionTimeout: 1d}`", Ref: "workflowOptions"},
-		{Name: "schedule", Doc: "A Temporal schedule that `dslrun apply` creates or updates to start this workflow: intervals, cron strings or calendars, with jitter, overlap policy, pause and note.", Example: "`schedule: {intervals: [{every: 1h}], overlap: skip}`", Ref: "schedule"},
+		{Name: "schedule", Doc: "A Temporal schedule that `dslrun apply` creates or updates to start this workflow: intervals, cron strings or calendars, skip calendars, start and end time, jitter; overlap, catch-up and pause-on-failure policies; a limit of runs, pause, note, memo and search attributes.", Example: "`schedule: {intervals: [{every: 1h}], overlap: skip}`", Ref: "schedule"},
 		{Name: "continueAsNew", Doc: "Automatic continue-as-new, checked between steps: when Temporal suggests it (or after `afterEvents` history events) the run continues as a new run, carrying state and its position in the steps.", Default: "on, at Temporal's suggestion", Example: "`continueAsNew: {afterEvents: 10000}`", Ref: "autoContinueAsNew"},
 		{Name: "signals", Doc: "Signal handlers by signal name. A handler assigns state from the signal's `args` (`set`) and/or runs steps in a coroutine of their own (`do`). The name `*` handles any signal without a handler of its own.", Example: "`signals: {approve: {set: {approved: true}}}`", Schema: map[string]any{
 			"type":                 "object",

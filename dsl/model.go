@@ -104,6 +104,16 @@ type Schedule struct {
 	Paused  bool   `json:"paused,omitempty"`
 	Note    string `json:"note,omitempty"`
 	Input   Value  `json:"input,omitempty"`
+	// Skip calendars: their omitted fields match every value.
+	Skip []ScheduleCalendar `json:"skip,omitempty"`
+	// StartTime and EndTime bound the start times (canonical RFC 3339).
+	StartTime        string         `json:"startTime,omitempty"`
+	EndTime          string         `json:"endTime,omitempty"`
+	CatchupWindow    Duration       `json:"catchupWindow,omitempty"`
+	PauseOnFailure   bool           `json:"pauseOnFailure,omitempty"`
+	RemainingActions int            `json:"remainingActions,omitempty"`
+	Memo             map[string]any `json:"memo,omitempty"`
+	SearchAttributes map[string]any `json:"searchAttributes,omitempty"`
 }
 
 // ScheduleInterval fires every Every, shifted by Offset.

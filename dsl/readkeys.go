@@ -37,6 +37,8 @@ func readerNamed(name string) reader {
 		return func(b *builder, n *yaml.Node, p string, _ *scope) any { s, _ := b.str(n, p); return s }
 	case "duration":
 		return func(b *builder, n *yaml.Node, p string, _ *scope) any { return b.duration(n, p) }
+	case "timestamp":
+		return func(b *builder, n *yaml.Node, p string, _ *scope) any { return b.timestamp(n, p) }
 	case "positiveDuration":
 		return func(b *builder, n *yaml.Node, p string, _ *scope) any { return b.positiveDuration(n, p) }
 	case "condition":

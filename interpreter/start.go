@@ -301,7 +301,7 @@ func startWorkflowOptions(o *dsl.WorkflowOptions, id, taskQueue string) (client.
 		so.WorkflowIDConflictPolicy = p
 	}
 	if len(o.SearchAttributes) > 0 {
-		sa, err := searchAttributes(o.SearchAttributes)
+		sa, err := SearchAttributes("options.searchAttributes", o.SearchAttributes)
 		if err != nil {
 			return so, err
 		}
@@ -310,10 +310,11 @@ func startWorkflowOptions(o *dsl.WorkflowOptions, id, taskQueue string) (client.
 	return so, nil
 }
 
-// searchAttributes types the definition's search attributes by their Go
-// values (see searchAttributeUpdates).
-func searchAttributes(m map[string]any) (temporal.SearchAttributes, error) {
-	updates, err := searchAttributeUpdates("options.searchAttributes", m)
+// SearchAttributes types search attributes of a definition (path names
+// them in errors) by their Go values (see searchAttributeUpdates); it
+// serves the start options and the schedule's own.
+func SearchAttributes(path string, m map[string]any) (temporal.SearchAttributes, error) {
+	updates, err := searchAttributeUpdates(path, m)
 	if err != nil {
 		return temporal.SearchAttributes{}, err
 	}

@@ -72,6 +72,14 @@ schedule:
   paused: true
   note: paused during the migration
   input: {orderId: "42", tags: [a, b], price: 1.5}
+  skip: [{month: DEC, dayOfMonth: 25}, {dayOfWeek: 0}]
+  startTime: 2027-01-01T00:00:00Z
+  endTime: "2027-12-31T23:59:59+01:00"
+  catchupWindow: 10m
+  pauseOnFailure: true
+  remainingActions: 100
+  memo: {team: reports, owners: [ada]}
+  searchAttributes: {Team: reports, Priority: 2, Tags: [a, b], Urgent: false}
 continueAsNew: {disabled: false, afterEvents: 10000}
 signals:
   approve: {set: {approved: true}}

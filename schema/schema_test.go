@@ -355,29 +355,35 @@ func TestDurationPattern(t *testing.T) {
 	}
 }
 
-// TestTimestampPattern checks the sleepUntil pattern against the parser's
-// RFC 3339 parsing, for well-formed values (the pattern does not check
-// ranges such as month 13).
+// TestTimestampPattern checks the timestamp patterns (sleepUntil's, which
+// also takes an expression, and the schedule's times, which do not)
+// against the parser's RFC 3339 parsing, for well-formed values (the
+// pattern does not check ranges such as month 13).
 func TestTimestampPattern(t *testing.T) {
-	var re *regexp.Regexp
+	var res []*regexp.Regexp
 	walk(rawSchema(t), "", func(_ string, m map[string]any) {
 		if p, _ := m["pattern"].(string); strings.HasPrefix(p, "^[0-9]{4}-") {
-			re = regexp.MustCompile(p)
+			res = append(res, regexp.MustCompile(p))
 		}
 	})
-	for _, s := range []string{
-		"2026-01-02T15:04:05Z", "2026-01-02T15:04:05.123456789Z", "2026-01-02T15:04:05+02:00",
-		"2026-01-02T15:04:05.5-07:30", "2026-01-02", "2026-01-02 15:04:05Z", "2026-01-02t15:04:05z",
-		"2026-01-02T15:04:05", "2026-01-02T15:04:05.Z", "2026-01-02T15:04Z", "26-01-02T15:04:05Z",
-		"2026-01-02T15:04:05+0200",
-	} {
-		_, err := time.Parse(time.RFC3339Nano, s)
-		if got := re.MatchString(s); got != (err == nil) {
-			t.Errorf("pattern(%q) = %v, time.Parse error %v", s, got, err)
-		}
+	if len(res) != 2 {
+		t.Fatalf("found %d timestamp patterns, want 2 (sleepUntil's and the schedule's)", len(res))
 	}
-	if !re.MatchString("${ workflow.now }") {
-		t.Error("an expression is refused")
+	for _, re := range res {
+		for _, s := range []string{
+			"2026-01-02T15:04:05Z", "2026-01-02T15:04:05.123456789Z", "2026-01-02T15:04:05+02:00",
+			"2026-01-02T15:04:05.5-07:30", "2026-01-02", "2026-01-02 15:04:05Z", "2026-01-02t15:04:05z",
+			"2026-01-02T15:04:05", "2026-01-02T15:04:05.Z", "2026-01-02T15:04Z", "26-01-02T15:04:05Z",
+			"2026-01-02T15:04:05+0200",
+		} {
+			_, err := time.Parse(time.RFC3339Nano, s)
+			if got := re.MatchString(s); got != (err == nil) {
+				t.Errorf("pattern %s (%q) = %v, time.Parse error %v", re, s, got, err)
+			}
+		}
+		if want := strings.HasSuffix(re.String(), `|\$\{`); re.MatchString("${ workflow.now }") != want {
+			t.Errorf("pattern %s: an expression matches: %v, want %v", re, !want, want)
+		}
 	}
 }
 
