@@ -1,9 +1,14 @@
 package dslruncmd
 
 import (
+	"bytes"
 	"context"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -45,6 +50,9 @@ type devOptions struct {
 	Metrics   metricsFlags
 	// SearchAttributes are --search-attribute NAME=TYPE, repeated.
 	SearchAttributes []string
+	// TLSCert, TLSKey and TLSClientCA are --tls-cert, --tls-key and
+	// --tls-client-ca: the frontend serves TLS, or mutual TLS.
+	TLSCert, TLSKey, TLSClientCA string
 }
 
 func newDevCmd(opts *Options, runF func(*devOptions) error) *cobra.Command {
@@ -66,7 +74,14 @@ registered activities, and, with --dir, every definition in that folder by its
 name, so any Temporal client can start one with its input alone. --worker=false
 leaves the task queue to other workers ('dslrun worker').
 
-  dslrun dev --dir examples/ --port 7233 --ui-port 8233`,
+With --tls-cert and --tls-key the frontend serves TLS; with --tls-client-ca
+too, every client must present a certificate signed by a CA of that file
+(mutual TLS). The certificate must name 127.0.0.1, or a name that clients
+then verify with --tls-server-name (TEMPORAL_TLS_SERVER_NAME). The Web UI and
+the worker of dev reach the frontend inside the process.
+
+  dslrun dev --dir examples/ --port 7233 --ui-port 8233
+  dslrun dev --tls-cert server.pem --tls-key server.key --tls-client-ca client-ca.pem`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.Memory && o.DBFile != "" {
@@ -85,6 +100,12 @@ leaves the task queue to other workers ('dslrun worker').
 			}
 			if o.Grace < 0 {
 				return usageErrorf("--grace-period must not be negative")
+			}
+			if (o.TLSCert == "") != (o.TLSKey == "") {
+				return usageErrorf("--tls-cert and --tls-key go together: give both to serve TLS")
+			}
+			if o.TLSClientCA != "" && o.TLSCert == "" {
+				return usageErrorf("--tls-client-ca needs --tls-cert and --tls-key: mutual TLS is TLS with client certificates")
 			}
 			if len(o.Dirs) > 0 && !o.Worker {
 				return usageErrorf("--dir needs the worker: drop --worker=false")
@@ -108,6 +129,9 @@ leaves the task queue to other workers ('dslrun worker').
 	fs.StringVar(&o.LogFile, "log-file", "", "write server and worker logs to this file (default: server logs discarded, worker logs on standard error)")
 	fs.StringVar(&o.LogLevel, "log-level", "warn", "level of logs: debug, info, warn or error")
 	fs.StringArrayVar(&o.SearchAttributes, "search-attribute", nil, "register a custom search attribute NAME=TYPE in the namespace (TYPE: Keyword, Text, Int, Double, Bool, Datetime or KeywordList); repeatable")
+	fs.StringVar(&o.TLSCert, "tls-cert", "", "serve the frontend over TLS with this certificate (PEM, with --tls-key)")
+	fs.StringVar(&o.TLSKey, "tls-key", "", "private key of --tls-cert (PEM)")
+	fs.StringVar(&o.TLSClientCA, "tls-client-ca", "", "require client certificates signed by a CA of this PEM file (mutual TLS; needs --tls-cert)")
 	o.Codec.register(fs)
 	o.Metrics.register(fs)
 	addPluginsFlag(cmd, opts)
@@ -176,6 +200,7 @@ func runDev(ctx context.Context, o *devOptions) error {
 		Codec:            codecFlags{KeyFile: o.Codec.KeyFile, env: o.LookupEnv},
 		Metrics:          o.Metrics,
 		SearchAttributes: sas,
+		ServerTLS:        o.serverTLS(),
 	})
 	if err != nil {
 		if strings.Contains(err.Error(), "address already in use") {
@@ -213,6 +238,14 @@ func runDev(ctx context.Context, o *devOptions) error {
 	}
 	fmt.Fprintln(o.Stderr, "stopping the server")
 	return nil
+}
+
+// serverTLS is the TLS of the frontend, nil without --tls-cert.
+func (o *devOptions) serverTLS() *embeddedTLS {
+	if o.TLSCert == "" {
+		return nil
+	}
+	return &embeddedTLS{CertFile: o.TLSCert, KeyFile: o.TLSKey, ClientCAFile: o.TLSClientCA}
 }
 
 // devDBFile is the database file of dev: "" in memory, --db-file, or
@@ -253,7 +286,14 @@ func stateDir(lookupEnv func(string) (string, bool)) (string, error) {
 func printDevBanner(o *devOptions, s *session, dbFile string, defs *servedDefinitions) {
 	out := o.Stdout
 	fmt.Fprintln(out, "dslrun dev: a Temporal server in this process (Ctrl-C to stop)")
-	fmt.Fprintf(out, "  Temporal frontend  %s  (namespace %q)\n", s.Address, s.Namespace)
+	security := ""
+	switch {
+	case o.TLSClientCA != "":
+		security = ", mutual TLS"
+	case o.TLSCert != "":
+		security = ", TLS"
+	}
+	fmt.Fprintf(out, "  Temporal frontend  %s  (namespace %q%s)\n", s.Address, s.Namespace, security)
 	if s.UIAddress != "" {
 		fmt.Fprintf(out, "  Web UI             http://%s/namespaces/%s/workflows\n", s.UIAddress, s.Namespace)
 	} else {
@@ -276,7 +316,59 @@ func printDevBanner(o *devOptions, s *session, dbFile string, defs *servedDefini
 	if s.Namespace != connect.DefaultNamespace {
 		fmt.Fprintf(out, "  export TEMPORAL_NAMESPACE=%s\n", s.Namespace)
 	}
+	printTLSExports(out, o, s)
 	fmt.Fprintln(out, "  dslrun apply examples/hello.yaml --input '{\"name\": \"Ada\"}'")
 	fmt.Fprintln(out, "  temporal workflow list")
-	fmt.Fprintf(out, "  SDKs: client.Options{HostPort: %q, Namespace: %q}\n", s.Address, s.Namespace)
+	tlsOpt := ""
+	if o.TLSCert != "" {
+		tlsOpt = ", ConnectionOptions: client.ConnectionOptions{TLS: ...}"
+	}
+	fmt.Fprintf(out, "  SDKs: client.Options{HostPort: %q, Namespace: %q%s}\n", s.Address, s.Namespace, tlsOpt)
+}
+
+// printTLSExports prints the TEMPORAL_TLS_* settings that reach a frontend
+// serving TLS: its CA (the certificate itself when it is self-signed), the
+// name to verify when the certificate does not name the address, and the
+// client certificate under mutual TLS.
+func printTLSExports(out io.Writer, o *devOptions, s *session) {
+	if o.TLSCert == "" {
+		return
+	}
+	ca := "CA-OF-" + filepath.Base(o.TLSCert)
+	if selfSigned(o.TLSCert) {
+		ca = absPath(o.TLSCert)
+	}
+	fmt.Fprintf(out, "  export TEMPORAL_TLS_SERVER_CA_CERT_PATH=%s\n", ca)
+	if host, _, err := net.SplitHostPort(s.Address); err == nil && s.TLSServerName != "" && s.TLSServerName != host {
+		fmt.Fprintf(out, "  export TEMPORAL_TLS_SERVER_NAME=%s\n", s.TLSServerName)
+	}
+	if o.TLSClientCA != "" {
+		fmt.Fprintf(out, "  export TEMPORAL_TLS_CLIENT_CERT_PATH=CLIENT.pem TEMPORAL_TLS_CLIENT_KEY_PATH=CLIENT.key  # signed by %s\n", absPath(o.TLSClientCA))
+	}
+}
+
+// selfSigned reports whether the first certificate of a PEM file signed
+// itself.
+func selfSigned(path string) bool {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	block, _ := pem.Decode(data)
+	if block == nil {
+		return false
+	}
+	c, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return false
+	}
+	return bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
+}
+
+// absPath is path made absolute, or path when that fails.
+func absPath(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
 }

@@ -10,12 +10,19 @@ import (
 
 // startEmbedded starts the in-process Temporal server.
 func startEmbedded(ctx context.Context, o embeddedOptions) (*embeddedServer, error) {
-	srv, err := devserver.Start(ctx, devserver.Options{
+	opts := devserver.Options{
 		DBFile: o.DBFile, Namespace: o.Namespace, FrontendPort: o.FrontendPort, UIPort: o.UIPort, LogLevel: o.LogLevel, LogWriter: o.LogWriter,
 		SearchAttributes: o.SearchAttributes,
-	})
+	}
+	if o.TLS != nil {
+		opts.TLS = &devserver.TLS{CertFile: o.TLS.CertFile, KeyFile: o.TLS.KeyFile, ClientCAFile: o.TLS.ClientCAFile}
+	}
+	srv, err := devserver.Start(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	return &embeddedServer{Address: srv.FrontendAddress(), UIAddress: srv.UIAddress(), Stop: srv.Stop}, nil
+	return &embeddedServer{
+		Address: srv.FrontendAddress(), UIAddress: srv.UIAddress(), Stop: srv.Stop,
+		ClientTLS: srv.ClientTLSConfig(), TLSServerName: srv.TLSServerName(),
+	}, nil
 }

@@ -2,6 +2,7 @@ package dslruncmd
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log/slog"
@@ -37,8 +38,11 @@ type session struct {
 	Address   string
 	Namespace string
 	UIAddress string
-	logOut    io.Writer
-	closers   []func() error
+	// TLSServerName is the name clients verify in the certificate of an
+	// embedded server that serves TLS, else "".
+	TLSServerName string
+	logOut        io.Writer
+	closers       []func() error
 	// derived are the options that a client made from Client with
 	// client.NewClientFromExisting must repeat (codec.go).
 	derived client.Options
@@ -79,6 +83,9 @@ type connectOptions struct {
 	// SearchAttributes are custom search attributes that the embedded
 	// server registers in its namespace (dev --search-attribute).
 	SearchAttributes map[string]enumspb.IndexedValueType
+	// ServerTLS, when set, makes the embedded server's frontend serve TLS
+	// (dev --tls-cert); the session's own client reaches it in-process.
+	ServerTLS *embeddedTLS
 }
 
 // open resolves the connection settings and dials Temporal, starting the
@@ -107,7 +114,7 @@ func open(ctx context.Context, opts *Options, co connectOptions) (*session, erro
 		}
 		srv, err := startEmbedded(ctx, embeddedOptions{
 			DBFile: co.Server.DBFile, Namespace: ns, FrontendPort: co.FrontendPort, UIPort: co.UIPort, LogLevel: co.Server.LogLevel, LogWriter: logOut,
-			SearchAttributes: co.SearchAttributes,
+			SearchAttributes: co.SearchAttributes, TLS: co.ServerTLS,
 		})
 		if err != nil {
 			s.Close()
@@ -118,7 +125,9 @@ func open(ctx context.Context, opts *Options, co connectOptions) (*session, erro
 		}
 		copts.HostPort = srv.Address
 		copts.Namespace = ns
+		copts.ConnectionOptions.TLS = srv.ClientTLS
 		s.UIAddress = srv.UIAddress
+		s.TLSServerName = srv.TLSServerName
 	}
 	copts.Logger = newSDKLogger(logOut, co.Server.LogLevel)
 	if co.Metrics.Address != "" {
@@ -135,10 +144,11 @@ func open(ctx context.Context, opts *Options, co connectOptions) (*session, erro
 		s.Close()
 		return nil, err
 	}
+	watch := connect.WatchTLS(&copts)
 	c, err := client.DialContext(ctx, copts)
 	if err != nil {
 		s.Close()
-		return nil, fmt.Errorf("connect to Temporal at %s: %w", copts.HostPort, err)
+		return nil, fmt.Errorf("connect to Temporal at %s: %w", copts.HostPort, watch.Explain(err))
 	}
 	s.closers = append(s.closers, func() error { c.Close(); return nil })
 	s.Client, s.Address, s.Namespace = c, copts.HostPort, copts.Namespace
@@ -183,11 +193,23 @@ type embeddedOptions struct {
 	LogWriter    io.Writer
 	// SearchAttributes are registered in the namespace.
 	SearchAttributes map[string]enumspb.IndexedValueType
+	// TLS, when set, makes the frontend serve TLS.
+	TLS *embeddedTLS
+}
+
+// embeddedTLS are the files of an embedded frontend that serves TLS, or
+// mutual TLS with ClientCAFile (dev --tls-cert, --tls-key, --tls-client-ca).
+type embeddedTLS struct {
+	CertFile, KeyFile, ClientCAFile string
 }
 
 // embeddedServer is a started embedded server.
 type embeddedServer struct {
 	Address   string
 	UIAddress string
-	Stop      func() error
+	// ClientTLS is the TLS config of clients in this process, nil when the
+	// frontend serves plain text; TLSServerName the name they verify.
+	ClientTLS     *tls.Config
+	TLSServerName string
+	Stop          func() error
 }

@@ -2,6 +2,7 @@ package connect
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,5 +63,22 @@ func TestDialEmbeddedServer(t *testing.T) {
 		if got := resp.GetNamespaceInfo().GetName(); got != "connect-test" {
 			t.Errorf("%s: namespace = %q, want connect-test", name, got)
 		}
+	}
+
+	// A TLS client of this plain-text server is told to turn TLS off.
+	tlsOn, err := Resolve(Flags{Address: srv.FrontendAddress(), TLS: true}, envMap{}.lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := tlsOn.Options
+	opts.Logger = quietLogger()
+	watch := WatchTLS(&opts)
+	c, err := client.DialContext(ctx, opts)
+	if err == nil {
+		c.Close()
+		t.Fatal("a TLS client reached the plain-text server")
+	}
+	if err := watch.Explain(err); !strings.Contains(err.Error(), "does not speak TLS: turn TLS off (--tls=false, env TEMPORAL_TLS=false)") {
+		t.Errorf("TLS client of a plain server: %v", err)
 	}
 }
