@@ -59,6 +59,8 @@ A definition with a schedule block is not run: apply creates its schedule, or
 updates it when it differs from the file, and prints created, updated (with
 what changed) or unchanged (see 'dslrun schedule --help'); --dry-run prints the
 difference and changes nothing. A schedule needs a server that outlives apply.
+Temporal cannot change the memo of an existing schedule: a change of
+schedule.memo is refused, and nothing is changed.
 
 --signal starts the run with a signal (signal-with-start: a run already
 running under the id gets the signal instead), --update with an update whose

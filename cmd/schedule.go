@@ -124,7 +124,10 @@ func newScheduleApplyCmd(opts *Options, verb string) *cobra.Command {
 		Short: short,
 		Long: short + `, as 'dslrun apply' does, after
 validating the file. create fails when the schedule exists, update when it does
-not; apply does either. --dry-run prints what would change and changes nothing.`,
+not; apply does either. --dry-run prints what would change and changes nothing.
+update keeps the count of remaining actions that the server has used up unless
+schedule.remainingActions changed, and refuses a change of schedule.memo, which
+Temporal cannot make.`,
 		Args: cobra.ExactArgs(1),
 	}
 	o.register(cmd, false)
@@ -173,6 +176,9 @@ func applySchedule(ctx context.Context, o *Options, s *session, r *validate.Resu
 	}
 	res, err := reconcileSchedule(ctx, s.Client, s.derived.DataConverter, p, mode)
 	if err != nil {
+		if res != nil && mode.DryRun {
+			_ = printReconcile(o, res, output) // the difference, then why it cannot be made
+		}
 		return &exitError{code: ExitFailure, err: err}
 	}
 	return printReconcile(o, res, output)

@@ -222,7 +222,8 @@ type reconcileMode struct {
 
 // reconcileSchedule creates p's schedule, or updates it when it differs
 // from the one on the server (spec, policies, action, definition, input,
-// note, paused state).
+// note, paused state). A change of the schedule's memo is an error, with
+// the result that lists the changes.
 func reconcileSchedule(ctx context.Context, c client.Client, dc converter.DataConverter, p *plannedSchedule, mode reconcileMode) (*reconcileResult, error) {
 	res := &reconcileResult{ScheduleID: p.ID, Workflow: p.Workflow, DryRun: mode.DryRun}
 	h := c.ScheduleClient().GetHandle(ctx, p.ID)
@@ -268,11 +269,11 @@ func reconcileSchedule(ctx context.Context, c client.Client, dc converter.DataCo
 	changed := func(field string) bool {
 		return slices.ContainsFunc(res.Changes, func(c scheduleChange) bool { return c.Field == field })
 	}
+	res.Result = "updated"
 	if i := slices.IndexFunc(res.Changes, func(c scheduleChange) bool { return c.Field == "schedule.memo" }); i >= 0 {
 		c := res.Changes[i]
-		return nil, fmt.Errorf("schedule %q: its memo differs from the file's (%s -> %s), and Temporal cannot change the memo of an existing schedule: delete it ('dslrun schedule delete %s') and apply again; nothing was changed", p.ID, c.From, c.To, p.ID)
+		return res, fmt.Errorf("schedule %q: its memo differs from the file's (%s -> %s), and Temporal cannot change the memo of an existing schedule: delete it ('dslrun schedule delete %s') and apply again; nothing was changed", p.ID, c.From, c.To, p.ID)
 	}
-	res.Result = "updated"
 	if mode.DryRun {
 		return res, nil
 	}
