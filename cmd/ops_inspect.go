@@ -19,7 +19,10 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/dslrun/dslrun/interpreter"
 )
 
 // statusName names a workflow status with the words dslrun apply uses.
@@ -439,6 +442,7 @@ func writeEventJSONL(w io.Writer, ev *historypb.HistoryEvent, raw bool) error {
 	var b []byte
 	var err error
 	if !raw {
+		ev = expandEnvelope(ev)
 		b, err = temporalproto.CustomJSONMarshalOptions{
 			Metadata: map[string]any{commonpb.EnablePayloadShorthandMetadataKey: true},
 		}.Marshal(ev)
@@ -455,6 +459,51 @@ func writeEventJSONL(w io.Writer, ev *historypb.HistoryEvent, raw bool) error {
 	line.WriteByte('\n')
 	_, err = w.Write(line.Bytes())
 	return err
+}
+
+// expandEnvelope returns ev with the definition in its envelope (the
+// second argument of a start, a continue-as-new or a child workflow
+// started by a child step) as JSON when it was recorded deflated
+// (interpreter.NewEnvelope), so that it reads as it was written; ev itself
+// is left as it is.
+func expandEnvelope(ev *historypb.HistoryEvent) *historypb.HistoryEvent {
+	var in *commonpb.Payloads
+	switch a := ev.GetAttributes().(type) {
+	case *historypb.HistoryEvent_WorkflowExecutionStartedEventAttributes:
+		in = a.WorkflowExecutionStartedEventAttributes.GetInput()
+	case *historypb.HistoryEvent_WorkflowExecutionContinuedAsNewEventAttributes:
+		in = a.WorkflowExecutionContinuedAsNewEventAttributes.GetInput()
+	case *historypb.HistoryEvent_StartChildWorkflowExecutionInitiatedEventAttributes:
+		in = a.StartChildWorkflowExecutionInitiatedEventAttributes.GetInput()
+	}
+	ps := in.GetPayloads()
+	if len(ps) < 2 {
+		return ev
+	}
+	dc := converter.GetDefaultDataConverter()
+	var env interpreter.Envelope
+	if dc.FromPayload(ps[1], &env) != nil || len(env.Deflated) == 0 {
+		return ev
+	}
+	def, err := env.Canonical()
+	if err != nil || !json.Valid(def) {
+		return ev
+	}
+	env.Definition, env.Deflated = def, nil
+	p, err := dc.ToPayload(env)
+	if err != nil {
+		return ev
+	}
+	ev = proto.Clone(ev).(*historypb.HistoryEvent)
+	switch a := ev.GetAttributes().(type) {
+	case *historypb.HistoryEvent_WorkflowExecutionStartedEventAttributes:
+		a.WorkflowExecutionStartedEventAttributes.GetInput().Payloads[1] = p
+	case *historypb.HistoryEvent_WorkflowExecutionContinuedAsNewEventAttributes:
+		a.WorkflowExecutionContinuedAsNewEventAttributes.GetInput().Payloads[1] = p
+	case *historypb.HistoryEvent_StartChildWorkflowExecutionInitiatedEventAttributes:
+		a.StartChildWorkflowExecutionInitiatedEventAttributes.GetInput().Payloads[1] = p
+	}
+	return ev
 }
 
 // eventGist says in a few words what an event is about.

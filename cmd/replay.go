@@ -664,15 +664,17 @@ func isDslrunRun(h *historypb.History) bool {
 	return false
 }
 
-// hasDefinition reports whether p is a JSON object with a definition.
+// hasDefinition reports whether p is a JSON object with a definition, as
+// JSON or deflated (interpreter.Envelope).
 func hasDefinition(p *commonpb.Payload) bool {
 	var env struct {
 		Definition json.RawMessage `json:"definition"`
+		Deflated   []byte          `json:"deflated"`
 	}
 	if err := converter.GetDefaultDataConverter().FromPayload(p, &env); err != nil {
 		return false
 	}
-	return len(env.Definition) > 0 && string(env.Definition) != "null"
+	return (len(env.Definition) > 0 && string(env.Definition) != "null") || len(env.Deflated) > 0
 }
 
 // hasCompletedTask reports whether any workflow task of h completed: before

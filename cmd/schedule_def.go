@@ -362,7 +362,9 @@ func appliedView(d *client.ScheduleDescription, dc converter.DataConverter) sche
 			var env interpreter.Envelope
 			if err := dc.FromPayload(p, &env); err == nil && env.Hash != "" {
 				v["definition"] = env.Hash
-				addDefinitionParts(v, env.Definition)
+				if def, err := env.Canonical(); err == nil {
+					addDefinitionParts(v, def)
+				}
 			}
 		}
 	}

@@ -23,6 +23,9 @@ const (
 	// changeHistoryGuard: a run whose history passes maxHistoryEvents fails
 	// at its next step instead of growing until Temporal terminates it.
 	changeHistoryGuard = "dslrun.history-guard"
+	// changeCompactEnvelope: continue-as-new and child steps send the
+	// definition compressed (NewEnvelope), no longer as JSON.
+	changeCompactEnvelope = "dslrun.compact-envelope"
 )
 
 // newBehaviour reports whether the run takes the behaviour of changeID:

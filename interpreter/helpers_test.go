@@ -68,7 +68,8 @@ func canonical(t testing.TB, src string) []byte {
 func (h *harness) run(src string, input any) {
 	h.t.Helper()
 	c := canonical(h.t, src)
-	h.env.ExecuteWorkflow(WorkflowType, input, &Envelope{Definition: c, Hash: dsl.Hash(c)})
+	env := NewEnvelope(c, dsl.Hash(c))
+	h.env.ExecuteWorkflow(WorkflowType, input, &env)
 	if !h.env.IsWorkflowCompleted() {
 		h.t.Fatal("workflow did not complete")
 	}

@@ -46,9 +46,13 @@ type Options struct {
 // Envelope is the optional second workflow argument. dslrun apply passes
 // the canonical definition and its hash; continue-as-new adds the carried
 // state. Any other client may start a definition with its input alone.
+// NewEnvelope makes one, compressed; Canonical reads either form.
 type Envelope struct {
-	// Definition is the canonical definition (dsl.Canonical).
+	// Definition is the canonical definition (dsl.Canonical), as JSON.
 	Definition json.RawMessage `json:"definition,omitempty"`
+	// Deflated is the canonical definition compressed (see NewEnvelope),
+	// base64 in JSON, instead of Definition.
+	Deflated []byte `json:"deflated,omitempty"`
 	// Hash is dsl.Hash of Definition; checked when set.
 	Hash string `json:"hash,omitempty"`
 	// Carry is the state handed over by continue-as-new.

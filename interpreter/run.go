@@ -44,7 +44,7 @@ func (in *interpreter) runDynamic(ctx workflow.Context, args converter.EncodedVa
 // runInline is the workflow registered as WorkflowType: the definition comes
 // in the envelope.
 func (in *interpreter) runInline(ctx workflow.Context, input json.RawMessage, env *Envelope) (any, error) {
-	if env == nil || len(env.Definition) == 0 {
+	if env == nil || (len(env.Definition) == 0 && len(env.Deflated) == 0) {
 		return nil, definitionError("a run of %s needs the definition in its second argument", WorkflowType)
 	}
 	return in.run(ctx, input, env)
@@ -94,10 +94,11 @@ func (in *interpreter) lookup(ctx workflow.Context, name string) ([]byte, error)
 func (in *interpreter) run(ctx workflow.Context, rawInput json.RawMessage, env *Envelope) (any, error) {
 	info := workflow.GetInfo(ctx)
 	wfType := info.WorkflowType.Name
-	var def []byte
-	if env != nil && len(env.Definition) > 0 {
-		def = env.Definition
-	} else {
+	def, err := env.Canonical()
+	if err != nil {
+		return nil, definitionError("the definition in the run's envelope: %v", err)
+	}
+	if len(def) == 0 {
 		d, err := in.lookup(ctx, wfType)
 		if err != nil {
 			return nil, err
@@ -400,7 +401,11 @@ func (r *runner) finish(ctx workflow.Context, err error) (any, error) {
 			} else {
 				carry.Runs = 1
 			}
-			env := Envelope{Definition: r.def, Hash: r.hash, Carry: carry}
+			env := Envelope{Definition: r.def, Hash: r.hash}
+			if newBehaviour(ctx, changeCompactEnvelope) {
+				env = NewEnvelope(r.def, r.hash)
+			}
+			env.Carry = carry
 			if f := checkPayload(ctx, c.path, "the continue-as-new's input, state, step results and definition", c.input, env); f != nil {
 				return nil, f.runError()
 			}

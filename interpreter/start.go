@@ -96,7 +96,7 @@ func NewStart(d *dsl.Definition, input any, o StartOptions) (*Start, error) {
 	}
 	s := &Start{Options: so, WorkflowType: norm.Name, Args: []any{input}}
 	if !o.ByName {
-		s.Args = append(s.Args, Envelope{Definition: d.Canonical, Hash: d.Hash})
+		s.Args = append(s.Args, NewEnvelope(d.Canonical, d.Hash))
 	}
 	if err := checkStartSize(s.Args); err != nil {
 		return nil, err

@@ -167,7 +167,8 @@ options:
 			}
 			if !tt.noEnvelope {
 				env, ok := s.Args[len(s.Args)-1].(interpreter.Envelope)
-				if !ok || string(env.Definition) != string(canonical) || env.Hash != hash {
+				def, err := env.Canonical()
+				if !ok || err != nil || string(def) != string(canonical) || env.Hash != hash {
 					t.Errorf("last argument %#v, want the envelope of the canonical definition", s.Args[len(s.Args)-1])
 				}
 			}
@@ -182,8 +183,13 @@ func TestNewStartSendsTheHashOfTheCanonicalForm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if env := s.Args[1].(interpreter.Envelope); env.Hash != dsl.Hash(d.Canonical) || string(env.Definition) != string(d.Canonical) {
-		t.Errorf("envelope %+v, want the canonical form and its hash", env)
+	env := s.Args[1].(interpreter.Envelope)
+	def, err := env.Canonical()
+	if err != nil || env.Hash != dsl.Hash(d.Canonical) || string(def) != string(d.Canonical) {
+		t.Errorf("envelope %+v (%v), want the canonical form and its hash", env, err)
+	}
+	if len(env.Definition) > 0 || len(env.Deflated) == 0 {
+		t.Errorf("envelope %+v, want the definition deflated", env)
 	}
 }
 
@@ -219,7 +225,7 @@ func TestNewStartErrors(t *testing.T) {
 		name:  "input over the payload limit",
 		src:   "dsl: v1\nname: big\n" + startSteps,
 		input: strings.Repeat("x", 3_000_000),
-		want: "dslrun.PayloadTooLarge: the run's input (3000002 bytes) and definition (186 bytes, child definitions included) are 3000188 bytes as JSON, " +
+		want: "dslrun.PayloadTooLarge: the run's input (3000002 bytes) and definition (125 bytes, child definitions included) are 3000127 bytes as JSON, " +
 			"over the payload limit of 2096128 bytes (Temporal's 2 MiB blob size limit); nothing was started",
 	}}
 	for _, tt := range tests {

@@ -22,8 +22,9 @@ type childNode struct {
 	spec     *dsl.ChildStep
 	retry    *temporal.RetryPolicy
 	// envelope carries the child's bundled definition (child.file), so that
-	// the child runs it without any worker knowing it by name.
-	envelope *Envelope
+	// the child runs it without any worker knowing it by name; compact is
+	// the same, compressed (changeCompactEnvelope).
+	envelope, compact *Envelope
 }
 
 type signalNode struct {
@@ -41,7 +42,10 @@ func (c *compiler) child(kp string, ch *dsl.ChildStep, vars []string) *childNode
 		retry:    RetryPolicy(ch.Retry),
 	}
 	if len(ch.Definition) > 0 {
-		cn.envelope = &Envelope{Definition: ch.Definition, Hash: dsl.Hash(ch.Definition)}
+		hash := dsl.Hash(ch.Definition)
+		cn.envelope = &Envelope{Definition: ch.Definition, Hash: hash}
+		compact := NewEnvelope(ch.Definition, hash)
+		cn.compact = &compact
 	}
 	if ch.ID != "" {
 		cn.id = c.value(kp+".id", ch.ID, vars)
@@ -114,7 +118,11 @@ func (r *runner) childWorkflow(ctx workflow.Context, e *env, n *node, c *childNo
 	what := fmt.Sprintf("child workflow %q", wfType)
 	args := []any{with}
 	if c.envelope != nil {
-		args = append(args, c.envelope)
+		if newBehaviour(ctx, changeCompactEnvelope) {
+			args = append(args, c.compact)
+		} else {
+			args = append(args, c.envelope)
+		}
 	}
 	if f := checkPayload(ctx, n.path, fmt.Sprintf("the input of %s (with its definition)", what), args...); f != nil {
 		return nil, f

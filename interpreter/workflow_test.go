@@ -239,13 +239,14 @@ output: ${ state.count }
 		t.Fatalf("carry %+v, want next 0, runs 1", env.Carry)
 	}
 	wantEqual(t, env.Carry.State, map[string]any{"count": 1, "big": 9007199254740993})
-	if len(env.Definition) == 0 || !checkHash(env.Definition, dsl.Hash(canonical(t, def))) {
-		t.Fatal("the next run does not carry the same definition")
+	next, err := env.Canonical()
+	if err != nil || len(env.Deflated) == 0 || !checkHash(next, dsl.Hash(canonical(t, def))) {
+		t.Fatalf("the next run does not carry the same definition, deflated (%v)", err)
 	}
 
 	// The next run starts from the carried state.
 	h2 := newHarness(t)
-	h2.env.ExecuteWorkflow(WorkflowType, in, &Envelope{Definition: env.Definition, Carry: &Carry{State: map[string]any{"count": 2}}})
+	h2.env.ExecuteWorkflow(WorkflowType, in, &Envelope{Deflated: env.Deflated, Carry: &Carry{State: map[string]any{"count": 2}}})
 	wantEqual(t, h2.result(), 3)
 }
 
