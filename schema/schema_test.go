@@ -155,15 +155,21 @@ func TestDescriptions(t *testing.T) {
 }
 
 // TestPatterns checks that each pattern of the schema compiles as Go (RE2)
-// syntax and has a patternErrorMessage: editors (yaml-language-server)
-// show it instead of the regular expression, and Validate words its
-// errors with it.
+// syntax and has a patternErrorMessage, one per pattern: editors
+// (yaml-language-server) show it instead of the regular expression, and
+// Validate words its errors with the message of the failing pattern.
 func TestPatterns(t *testing.T) {
+	messages := map[string]string{} // pattern → message: Validate finds a message by its pattern
 	walk(rawSchema(t), "", func(ptr string, m map[string]any) {
 		if p, ok := m["pattern"].(string); ok {
-			if msg, _ := m["patternErrorMessage"].(string); msg == "" {
+			msg, _ := m["patternErrorMessage"].(string)
+			if msg == "" {
 				t.Errorf("%s: pattern without a patternErrorMessage", ptr)
 			}
+			if other, ok := messages[p]; ok && other != msg {
+				t.Errorf("%s: pattern %q has the message %q here and %q elsewhere: give it one message, or the key a pattern of its own", ptr, p, msg, other)
+			}
+			messages[p] = msg
 			if _, err := regexp.Compile(p); err != nil {
 				t.Errorf("%s: pattern %q: %v", ptr, p, err)
 			}
