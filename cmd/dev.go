@@ -53,6 +53,8 @@ type devOptions struct {
 	// TLSCert, TLSKey and TLSClientCA are --tls-cert, --tls-key and
 	// --tls-client-ca: the frontend serves TLS, or mutual TLS.
 	TLSCert, TLSKey, TLSClientCA string
+	// Tuning sizes the worker.
+	Tuning workerTuning
 }
 
 func newDevCmd(opts *Options, runF func(*devOptions) error) *cobra.Command {
@@ -107,6 +109,12 @@ the worker of dev reach the frontend inside the process.
 			if o.TLSClientCA != "" && o.TLSCert == "" {
 				return usageErrorf("--tls-client-ca needs --tls-cert and --tls-key: mutual TLS is TLS with client certificates")
 			}
+			if err := o.Tuning.validate(cmd.Flags()); err != nil {
+				return err
+			}
+			if o.Tuning.given() && !o.Worker {
+				return usageErrorf("the worker tuning flags size dev's worker: drop them, or drop --worker=false")
+			}
 			if len(o.Dirs) > 0 && !o.Worker {
 				return usageErrorf("--dir needs the worker: drop --worker=false")
 			}
@@ -134,6 +142,7 @@ the worker of dev reach the frontend inside the process.
 	fs.StringVar(&o.TLSClientCA, "tls-client-ca", "", "require client certificates signed by a CA of this PEM file (mutual TLS; needs --tls-cert)")
 	o.Codec.register(fs)
 	o.Metrics.register(fs)
+	o.Tuning.register(fs)
 	addPluginsFlag(cmd, opts)
 	return cmd
 }
@@ -221,7 +230,7 @@ func runDev(ctx context.Context, o *devOptions) error {
 			return &exitError{code: ExitFailure, err: err}
 		}
 		defer c.Close()
-		if w, err = startWorker(c, o.Options, defs, o.TaskQueue, o.Grace); err != nil {
+		if w, err = startWorker(c, o.Options, defs, o.TaskQueue, o.Grace, &o.Tuning); err != nil {
 			return &exitError{code: ExitFailure, err: err}
 		}
 	}
@@ -307,6 +316,9 @@ func printDevBanner(o *devOptions, s *session, dbFile string, defs *servedDefini
 	if o.Worker {
 		fmt.Fprintf(out, "  worker             task queue %q\n", o.TaskQueue)
 		defs.describe(out, "    ", o.Options, o.TaskQueue)
+		if t := o.Tuning.describe(); t != "" {
+			fmt.Fprintf(out, "    tuning:     %s\n", t)
+		}
 	} else {
 		fmt.Fprintf(out, "  worker             none: start 'dslrun worker --dir DIR --address %s'\n", s.Address)
 	}

@@ -2,10 +2,12 @@ package dslruncmd
 
 import (
 	"bytes"
+	"reflect"
 	"testing"
 	"time"
 
 	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/worker"
 )
 
 // parse runs cmd on args with the runF seam in place of the command's work,
@@ -94,6 +96,30 @@ func TestFlags(t *testing.T) {
 			"--dir", "a/", "--dir", "b/...", "--task-queue", "orders", "--grace-period", "5s")
 		if len(got.Dirs) != 2 || got.Dirs[1] != "b/..." || got.TaskQueue != "orders" || got.Grace != 5*time.Second {
 			t.Errorf("worker options %+v", *got)
+		}
+	})
+	t.Run("worker tuning", func(t *testing.T) {
+		var got *workerOptions
+		parse(t, newWorkerCmd(testOptions(), func(o *workerOptions) error { got = o; return nil }),
+			"--dir", "a/", "--max-concurrent-activities", "3", "--max-concurrent-workflow-tasks", "4",
+			"--max-concurrent-local-activities", "5", "--activity-pollers", "6", "--workflow-task-pollers", "7",
+			"--activities-per-second", "0.5", "--task-queue-activities-per-second", "9")
+		var wo worker.Options
+		got.Tuning.apply(&wo)
+		want := worker.Options{
+			MaxConcurrentActivityExecutionSize: 3, MaxConcurrentWorkflowTaskExecutionSize: 4,
+			MaxConcurrentLocalActivityExecutionSize: 5, MaxConcurrentActivityTaskPollers: 6,
+			MaxConcurrentWorkflowTaskPollers: 7, WorkerActivitiesPerSecond: 0.5, TaskQueueActivitiesPerSecond: 9,
+		}
+		if !reflect.DeepEqual(wo, want) {
+			t.Errorf("worker.Options %+v, want %+v", wo, want)
+		}
+		// Flags not given leave the SDK's defaults in place (zero values).
+		parse(t, newWorkerCmd(testOptions(), func(o *workerOptions) error { got = o; return nil }), "--dir", "a/")
+		wo = worker.Options{}
+		got.Tuning.apply(&wo)
+		if !reflect.DeepEqual(wo, worker.Options{}) || got.Tuning.describe() != "" {
+			t.Errorf("without tuning flags: %+v, %q", wo, got.Tuning.describe())
 		}
 	})
 }

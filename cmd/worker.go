@@ -32,6 +32,7 @@ type workerOptions struct {
 	LogFile   string
 	LogLevel  string
 	Connect   connectOptions
+	Tuning    workerTuning
 }
 
 func newWorkerCmd(opts *Options, runF func(*workerOptions) error) *cobra.Command {
@@ -55,7 +56,13 @@ task queue to share the load. On SIGINT or SIGTERM it stops polling, lets
 running activities finish for up to --grace-period, and exits 0; a second
 signal exits at once.
 
-  dslrun worker --dir examples/ --task-queue dslrun --address 127.0.0.1:7233`,
+The tuning flags size the worker: how many activities and workflow tasks it
+runs at once, how many polls it keeps open, how fast it starts activities,
+and how many runs it keeps in memory between their tasks. Their defaults are
+the Temporal Go SDK's.
+
+  dslrun worker --dir examples/ --task-queue dslrun --address 127.0.0.1:7233
+  dslrun worker --dir workflows/ --max-concurrent-activities 20 --activities-per-second 5`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(o.Dirs) == 0 {
@@ -66,6 +73,9 @@ signal exits at once.
 			}
 			if o.Grace < 0 {
 				return usageErrorf("--grace-period must not be negative")
+			}
+			if err := o.Tuning.validate(cmd.Flags()); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(o)
@@ -81,6 +91,7 @@ signal exits at once.
 	o.Connect.Flags.Register(fs)
 	o.Connect.Codec.register(fs)
 	o.Connect.Metrics.register(fs)
+	o.Tuning.register(fs)
 	addPluginsFlag(cmd, opts)
 	return cmd
 }
@@ -118,12 +129,15 @@ func runWorker(ctx context.Context, o *workerOptions) error {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 
-	w, err := startWorker(c, o.Options, defs, o.TaskQueue, o.Grace)
+	w, err := startWorker(c, o.Options, defs, o.TaskQueue, o.Grace, &o.Tuning)
 	if err != nil {
 		return &exitError{code: ExitFailure, err: err}
 	}
 	fmt.Fprintf(o.Stderr, "dslrun worker serving task queue %q of namespace %q at %s\n", o.TaskQueue, s.Namespace, s.Address)
 	defs.describe(o.Stderr, "  ", o.Options, o.TaskQueue)
+	if t := o.Tuning.describe(); t != "" {
+		fmt.Fprintf(o.Stderr, "  tuning:     %s\n", t)
+	}
 	fmt.Fprintln(o.Stderr, "press Ctrl-C (or send SIGTERM) to stop")
 
 	select {
@@ -233,9 +247,12 @@ func loggingClient(ctx context.Context, s *session, stderr io.Writer, logFile, l
 }
 
 // startWorker starts a worker on taskQueue serving the interpreter (with
-// defs by name) and the registered activities.
-func startWorker(c client.Client, o *Options, defs *servedDefinitions, taskQueue string, grace time.Duration) (worker.Worker, error) {
-	w := worker.New(c, taskQueue, worker.Options{WorkerStopTimeout: grace})
+// defs by name) and the registered activities, sized by tuning (nil: the
+// SDK's defaults).
+func startWorker(c client.Client, o *Options, defs *servedDefinitions, taskQueue string, grace time.Duration, tuning *workerTuning) (worker.Worker, error) {
+	wo := worker.Options{WorkerStopTimeout: grace}
+	tuning.apply(&wo)
+	w := worker.New(c, taskQueue, wo)
 	interpreter.Register(w, interpreter.Options{Definitions: defs.lookup()})
 	o.Registry.Attach(w)
 	if err := w.Start(); err != nil {
