@@ -3,6 +3,7 @@ package dslruncmd
 import (
 	"errors"
 	"fmt"
+	"go.opentelemetry.io/otel/trace"
 	"io"
 	"os"
 	"strings"
@@ -32,6 +33,10 @@ type Options struct {
 	// Registry holds the activities that validate checks and workers
 	// serve; nil means activities.Default().
 	Registry *activities.Registry
+	// TracerProvider, when not nil, turns tracing on with this provider
+	// (the OTEL_* variables then configure nothing); nil: tracing as the
+	// OTEL_* variables say (tracing.go).
+	TracerProvider trace.TracerProvider
 }
 
 func (o *Options) fill() {

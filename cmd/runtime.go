@@ -140,6 +140,17 @@ func open(ctx context.Context, opts *Options, co connectOptions) (*session, erro
 		copts.MetricsHandler = m.Handler
 		fmt.Fprintf(opts.Stderr, "metrics: http://%s/metrics\n", m.Address)
 	}
+	tracing, closeTracing, err := startTracing(ctx, opts)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	if tracing != nil {
+		// Closed after the client (closers run last first): the spans of
+		// its last calls are flushed.
+		s.closers = append(s.closers, closeTracing)
+		copts.Interceptors = append(copts.Interceptors, tracing)
+	}
 	if err := co.Codec.configure(&copts, opts.LookupEnv); err != nil {
 		s.Close()
 		return nil, err
@@ -155,7 +166,7 @@ func open(ctx context.Context, opts *Options, co connectOptions) (*session, erro
 	if s.Namespace == "" {
 		s.Namespace = "default"
 	}
-	s.derived = client.Options{Namespace: s.Namespace, DataConverter: copts.DataConverter, FailureConverter: copts.FailureConverter, MetricsHandler: copts.MetricsHandler}
+	s.derived = client.Options{Namespace: s.Namespace, DataConverter: copts.DataConverter, FailureConverter: copts.FailureConverter, MetricsHandler: copts.MetricsHandler, Interceptors: copts.Interceptors}
 	return s, nil
 }
 
