@@ -20,7 +20,9 @@ import (
 // SDK's counters and histograms of the dev process's worker show the run
 // (one workflow completed, the four activities by type, workflow task
 // latencies), and the interpreter's per-step metrics show each of the
-// definition's five steps once.
+// definition's five steps once. Then examples/custom-metrics.yaml, the
+// seeds' custom metrics sample: its activities' executions and failures,
+// and its steps started, completed and failed (with the failure's type).
 func TestMetricsScrape(t *testing.T) {
 	t.Parallel()
 	metricsAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
@@ -58,11 +60,45 @@ func TestMetricsScrape(t *testing.T) {
 			regexp.MustCompile(`(?m)^dslrun_step_latency_seconds_count\{[^}]*definition="parallel",`+kind+`[^}]*outcome="completed",`+step+`[^}]*\} 1$`),
 		)
 	}
-	// The worker records a completion as it reports it: poll the endpoint
-	// until it shows (bounded), as a scraper would see it next time.
 	ctx := testContext(t, hangBound)
+	url := "http://" + metricsAddr + "/metrics"
+	body := waitScrape(ctx, t, url, want)
+	// Exactly one step-completed sample per step, and no failure.
+	if n := len(regexp.MustCompile(`(?m)^dslrun_step_completed_total\{`).FindAllString(body, -1)); n != len(steps) {
+		t.Errorf("%d dslrun_step_completed_total samples, want %d (one per step):\n%s", n, len(steps), grepTemporal(body))
+	}
+	if strings.Contains(body, "dslrun_step_failed_total{") {
+		t.Errorf("a step failed:\n%s", grepTemporal(body))
+	}
+
+	// examples/custom-metrics.yaml, the seeds' custom metrics sample: what
+	// the sample's interceptor records, by the SDK and the interpreter.
+	mustRun(t, dslruncmd.ExitOK, "apply", filepath.Join("..", "examples", "custom-metrics.yaml"), "--address", addr, "--task-queue", "q-metrics", "-q")
+	def := `[^}]*definition="custom-metrics",`
+	waitScrape(ctx, t, url, []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^temporal_activity_execution_latency_seconds_count\{activity_type="echo"[^}]*workflow_type="custom-metrics"\} 1$`),
+		regexp.MustCompile(`(?m)^temporal_activity_execution_failed_total\{activity_type="fail"[^}]*workflow_type="custom-metrics"\} 1$`),
+		regexp.MustCompile(`(?m)^dslrun_step_started_total\{` + def + `kind="activity",[^}]*step="orderApples",[^}]*\} 1$`),
+		regexp.MustCompile(`(?m)^dslrun_step_completed_total\{` + def + `kind="activity",[^}]*step="orderApples",[^}]*\} 1$`),
+		regexp.MustCompile(`(?m)^dslrun_step_started_total\{` + def + `kind="activity",[^}]*step="orderBananas",[^}]*\} 1$`),
+		regexp.MustCompile(`(?m)^dslrun_step_failed_total\{` + def + `failure_type="OutOfStock",kind="activity",[^}]*step="orderBananas",[^}]*\} 1$`),
+		regexp.MustCompile(`(?m)^dslrun_step_latency_seconds_count\{` + def + `kind="activity",[^}]*outcome="failed",step="orderBananas",[^}]*\} 1$`),
+		regexp.MustCompile(`(?m)^dslrun_step_completed_total\{` + def + `kind="try",[^}]*step="steps\[1\]",[^}]*\} 1$`),
+	})
+	dev.signal(t, syscall.SIGTERM)
+	if code := dev.wait(t, hangBound); code != 0 {
+		t.Errorf("dev exited %d:\n%s", code, dev.output())
+	}
+}
+
+// waitScrape scrapes url until every pattern matches, and returns that
+// scrape. The worker records a completion as it reports it, so a scrape
+// right after a run may miss it: poll (bounded by ctx), as a scraper would
+// see it next time.
+func waitScrape(ctx context.Context, t *testing.T, url string, want []*regexp.Regexp) string {
+	t.Helper()
 	for {
-		body := scrape(ctx, t, "http://"+metricsAddr+"/metrics")
+		body := scrape(ctx, t, url)
 		var missing []string
 		for _, re := range want {
 			if !re.MatchString(body) {
@@ -70,23 +106,12 @@ func TestMetricsScrape(t *testing.T) {
 			}
 		}
 		if len(missing) == 0 {
-			// Exactly one step-completed sample per step, and no failure.
-			if n := len(regexp.MustCompile(`(?m)^dslrun_step_completed_total\{`).FindAllString(body, -1)); n != len(steps) {
-				t.Errorf("%d dslrun_step_completed_total samples, want %d (one per step):\n%s", n, len(steps), grepTemporal(body))
-			}
-			if strings.Contains(body, "dslrun_step_failed_total{") {
-				t.Errorf("a step failed:\n%s", grepTemporal(body))
-			}
-			break
+			return body
 		}
 		if deadline, _ := ctx.Deadline(); time.Until(deadline) < 10*time.Second {
 			t.Fatalf("no sample matches %s in the scrape:\n%s", strings.Join(missing, "\n  "), grepTemporal(body))
 		}
 		sleepCtx(ctx, 100*time.Millisecond)
-	}
-	dev.signal(t, syscall.SIGTERM)
-	if code := dev.wait(t, hangBound); code != 0 {
-		t.Errorf("dev exited %d:\n%s", code, dev.output())
 	}
 }
 
