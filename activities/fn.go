@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"reflect"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 )
 
@@ -103,8 +104,46 @@ func adapt(fn any) func(ctx context.Context, in json.RawMessage) (any, error) {
 		if len(out) == 1 {
 			return nil, err
 		}
-		return out[0].Interface(), err
+		res := out[0].Interface()
+		if err == nil {
+			err = checkResultSize(ctx, res)
+		}
+		return res, err
 	}
+}
+
+// PayloadTooLargeType is the error type of an activity whose result is
+// over PayloadLimit once encoded as JSON; the interpreter uses the same
+// type for every payload it measures (interpreter.PayloadTooLargeType).
+const PayloadTooLargeType = "dslrun.PayloadTooLarge"
+
+// PayloadLimit is the most bytes a result may take as JSON: Temporal's
+// default blob size limit of 2 MiB less 1 KiB for metadata and a codec's
+// envelope (interpreter.PayloadLimit). A larger local activity result is
+// recorded in a marker that the server refuses, failing the workflow task
+// on every attempt; a larger remote one is refused when the worker reports
+// it, and the attempt times out and is retried. Either way nothing says
+// why, so the activity fails instead, non-retryably.
+const PayloadLimit = 2<<20 - 1<<10
+
+// checkResultSize fails an activity whose result is over PayloadLimit.
+func checkResultSize(ctx context.Context, res any) error {
+	var n int
+	if raw, ok := res.(json.RawMessage); ok {
+		n = len(raw)
+	} else if b, err := json.Marshal(res); err == nil {
+		n = len(b)
+	}
+	if n <= PayloadLimit {
+		return nil
+	}
+	name := "the activity"
+	if activity.IsActivity(ctx) {
+		name = fmt.Sprintf("activity %q", activity.GetInfo(ctx).ActivityType.Name)
+	}
+	return temporal.NewNonRetryableApplicationError(
+		fmt.Sprintf("the result of %s is %d bytes as JSON, over the payload limit of %d bytes (Temporal's 2 MiB blob size limit)", name, n, PayloadLimit),
+		PayloadTooLargeType, nil, map[string]any{"bytes": n, "limit": PayloadLimit})
 }
 
 // invalidInputType is the error type of an input that cannot be decoded

@@ -18,18 +18,17 @@ import (
 // Temporal sees it: Temporal refuses such a payload by failing the workflow
 // task, which is then retried forever with nothing to show for it.
 // Non-retryable; a catch may handle it where a step failed.
-const PayloadTooLargeType = "dslrun.PayloadTooLarge"
+const PayloadTooLargeType = activities.PayloadTooLargeType
 
 // PayloadLimit is the most bytes the values of one payload, encoded as
 // JSON, may take: Temporal's default blob size limit (the server's dynamic
-// config limit.blobSize.error, 2 MiB) less payloadReserve. The interpreter
+// config limit.blobSize.error, 2 MiB) less 1 KiB. The interpreter
 // checks it, so it is a constant: a limit that differed between workers
 // would make a run's replay depend on the worker.
-const PayloadLimit = 2<<20 - payloadReserve
+const PayloadLimit = activities.PayloadLimit
 
-// payloadReserve is room kept under Temporal's limit for what wraps the
-// JSON: each payload's metadata, and a codec's nonce, tag and key id.
-const payloadReserve = 1 << 10
+// The 1 KiB kept under Temporal's limit is room for what wraps the JSON:
+// each payload's metadata, and a codec's nonce, tag and key id.
 
 // changePayloadLimit gates the payload checks: a history recorded before
 // them replays as it ran (with a codec that compresses, an oversized value

@@ -4,6 +4,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -11,6 +12,8 @@ import (
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/testsuite"
+
+	"github.com/dslrun/dslrun/activities"
 )
 
 // big is an expression of a value of about 3 MB as JSON: over the payload
@@ -181,4 +184,41 @@ steps:
 output: "${ {a: steps.a.result, b: steps.b.result, blob: map(1..3, repeat('y', 1000000))} }"
 `, nil)
 	hr.wantFailure(PayloadTooLargeType, `steps[0]: the input of activity "size" is 3000010 bytes`)
+}
+
+// TestActivityResultTooLarge (issue 11): an activity of a registry whose
+// result is over the payload limit fails non-retryably with
+// PayloadTooLarge, in the activity, local or not. A local activity's
+// result goes into a marker that the server refuses, failing the workflow
+// task forever; a remote one is refused when the worker reports it and
+// the attempt times out, again and again. catch handles the failure.
+func TestActivityResultTooLarge(t *testing.T) {
+	for _, local := range []bool{false, true} {
+		t.Run(map[bool]string{false: "remote", true: "local"}[local], func(t *testing.T) {
+			h := newHarness(t)
+			reg := activities.NewRegistry()
+			if err := reg.Register(activities.Spec{Name: "blob", Summary: "3 MB"}, func(context.Context, any) (string, error) {
+				return strings.Repeat("x", 3_000_000), nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			reg.Attach(h.env)
+			h.run(fmt.Sprintf(`
+dsl: v1
+name: big-result
+steps:
+  - try:
+      - activity: blob
+        local: %v
+    catch:
+      - types: [dslrun.PayloadTooLarge]
+        do:
+          - return: ${ error.message }
+`, local), nil)
+			got, _ := h.result().(string)
+			if !strings.Contains(got, `the result of activity "blob" is 3000002 bytes as JSON, over the payload limit of 2096128 bytes`) {
+				t.Fatalf("caught %q", got)
+			}
+		})
+	}
 }

@@ -134,8 +134,13 @@ func TestExecuteResults(t *testing.T) {
 			errType: ErrorTypeBadOutput, errMsg: "after top-level value", nonRetryable: true},
 		{name: "oversized stdout", input: 1, script: `head -c 3000000 /dev/zero | tr '\0' 1`,
 			errType: ErrorTypeOutputTooLarge, errMsg: `plugin "p" wrote more than 2097152 bytes on stdout`, nonRetryable: true},
+		// stdout at its limit is a result over the payload limit (2 MiB less
+		// 1 KiB), which the registry's adapter refuses: Temporal would.
 		{name: "stdout at the limit", input: 1, script: `head -c 2097152 /dev/zero | tr '\0' 1 | sed 's/^1/2/'`,
-			want: "2" + strings.Repeat("1", 2097151)},
+			errType: activities.PayloadTooLargeType, errMsg: `the result of activity "p" is 2097152 bytes as JSON`, nonRetryable: true,
+			details: `{"bytes":2097152,"limit":2096128}`},
+		{name: "result at the payload limit", input: 1, script: `head -c 2096128 /dev/zero | tr '\0' 1 | sed 's/^1/2/'`,
+			want: "2" + strings.Repeat("1", 2096127)},
 		{name: "plugin that does not read stdin", input: strings.Repeat("x", 1<<20), script: `echo true`, want: `true`},
 	}
 	for _, tt := range tests {
