@@ -14,7 +14,7 @@ import (
 
 // startWorker dials the server at addr and starts an in-process worker on
 // queue with the interpreter (serving defs by name; nil for none), the
-// hand-written Go workflow "hand", the activity "inc" and the built-in
+// hand-written Go workflows "hand" and "hand-fan-out", the activity "inc" and the built-in
 // activities. Client and worker stop when the test ends.
 func startWorker(tb testing.TB, addr, queue string, defs interpreter.Definitions) client.Client {
 	tb.Helper()
@@ -25,6 +25,7 @@ func startWorker(tb testing.TB, addr, queue string, defs interpreter.Definitions
 	tb.Cleanup(c.Close)
 	w := worker.New(c, queue, worker.Options{})
 	w.RegisterWorkflowWithOptions(handWrittenSteps, workflow.RegisterOptions{Name: "hand"})
+	w.RegisterWorkflowWithOptions(handFanOut, workflow.RegisterOptions{Name: "hand-fan-out"})
 	reg := activities.NewRegistry()
 	if err := builtin.Register(reg); err != nil {
 		tb.Fatal(err)
