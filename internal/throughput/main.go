@@ -113,7 +113,6 @@ func goWorker(addr string) error {
 
 type config struct {
 	pairs, runs, inflight, warmup int
-	shapes                        []string
 	byName                        bool
 	record                        string
 	jsonOut                       string
