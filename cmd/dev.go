@@ -9,13 +9,16 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/dslrun/dslrun/codec"
 	"github.com/dslrun/dslrun/dsl"
 	"github.com/dslrun/dslrun/internal/connect"
 	"github.com/spf13/cobra"
@@ -75,6 +78,10 @@ The worker polls --task-queue: it runs the workflows 'dslrun apply' starts, the
 registered activities, and, with --dir, every definition in that folder by its
 name, so any Temporal client can start one with its input alone. --worker=false
 leaves the task queue to other workers ('dslrun worker').
+
+With a payload codec key (--codec-key-file, DSLRUN_CODEC_KEY_FILE or
+DSLRUN_CODEC_KEYS), dev also runs a codec server on a free loopback port and
+points the Web UI at it, so the UI shows decoded payloads.
 
 With --tls-cert and --tls-key the frontend serves TLS; with --tls-client-ca
 too, every client must present a certificate signed by a CA of that file
@@ -196,6 +203,20 @@ func runDev(ctx context.Context, o *devOptions) error {
 		return &exitError{code: ExitFailure, err: err}
 	}
 
+	// With a codec key, the Web UI decodes payloads through a codec server
+	// of this process.
+	codecURL := ""
+	if o.UIPort != 0 {
+		cs, err := startDevCodecServer(o)
+		if err != nil {
+			return &exitError{code: ExitFailure, err: err}
+		}
+		if cs != nil {
+			defer cs.Close()
+			codecURL = cs.URL
+		}
+	}
+
 	// dev always starts its own server: TEMPORAL_* settings and profiles,
 	// which point other tools at a server, do not apply to it.
 	own := *o.Options
@@ -210,6 +231,7 @@ func runDev(ctx context.Context, o *devOptions) error {
 		Metrics:          o.Metrics,
 		SearchAttributes: sas,
 		ServerTLS:        o.serverTLS(),
+		UICodecEndpoint:  codecURL,
 	})
 	if err != nil {
 		if strings.Contains(err.Error(), "address already in use") {
@@ -234,7 +256,7 @@ func runDev(ctx context.Context, o *devOptions) error {
 			return &exitError{code: ExitFailure, err: err}
 		}
 	}
-	printDevBanner(o, s, dbFile, defs)
+	printDevBanner(o, s, dbFile, defs, codecURL)
 
 	select {
 	case <-ctx.Done():
@@ -292,7 +314,7 @@ func stateDir(lookupEnv func(string) (string, bool)) (string, error) {
 }
 
 // printDevBanner says where the server is and how to reach it.
-func printDevBanner(o *devOptions, s *session, dbFile string, defs *servedDefinitions) {
+func printDevBanner(o *devOptions, s *session, dbFile string, defs *servedDefinitions, codecURL string) {
 	out := o.Stdout
 	fmt.Fprintln(out, "dslrun dev: a Temporal server in this process (Ctrl-C to stop)")
 	security := ""
@@ -307,6 +329,9 @@ func printDevBanner(o *devOptions, s *session, dbFile string, defs *servedDefini
 		fmt.Fprintf(out, "  Web UI             http://%s/namespaces/%s/workflows\n", s.UIAddress, s.Namespace)
 	} else {
 		fmt.Fprintln(out, "  Web UI             off (--ui-port 0)")
+	}
+	if codecURL != "" {
+		fmt.Fprintf(out, "  codec server       %s  (the Web UI decodes payloads through it)\n", codecURL)
 	}
 	if dbFile == "" {
 		fmt.Fprintln(out, "  database           in memory: runs are lost when dev stops")
@@ -384,3 +409,42 @@ func absPath(path string) string {
 	}
 	return path
 }
+
+// devCodecServer is the codec server that dev runs for its Web UI.
+type devCodecServer struct {
+	// URL is its base URL, http://127.0.0.1:PORT.
+	URL string
+	srv *http.Server
+}
+
+// startDevCodecServer starts, on a free loopback port, the codec server
+// of dev's Web UI when a codec key is configured (nil otherwise). It allows
+// the UI's origins only, and asks no authorization, as dev's frontend
+// does not.
+func startDevCodecServer(o *devOptions) (*devCodecServer, error) {
+	keys, err := codecFlags{KeyFile: o.Codec.KeyFile, env: o.LookupEnv}.keys(o.LookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	if keys.Len() == 0 {
+		return nil, nil
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("codec server for the Web UI: %w", err)
+	}
+	port := strconv.Itoa(o.UIPort)
+	origins := []string{"http://127.0.0.1:" + port, "http://localhost:" + port}
+	cs := &devCodecServer{
+		URL: "http://" + l.Addr().String(),
+		srv: &http.Server{
+			Handler:           newCodecHandler(codec.New(keys, codec.Options{}), origins, ""),
+			ReadHeaderTimeout: 10 * time.Second,
+		},
+	}
+	go func() { _ = cs.srv.Serve(l) }()
+	return cs, nil
+}
+
+// Close stops the codec server.
+func (cs *devCodecServer) Close() error { return cs.srv.Close() }

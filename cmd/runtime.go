@@ -86,6 +86,9 @@ type connectOptions struct {
 	// ServerTLS, when set, makes the embedded server's frontend serve TLS
 	// (dev --tls-cert); the session's own client reaches it in-process.
 	ServerTLS *embeddedTLS
+	// UICodecEndpoint is the codec server of the embedded Web UI (dev with
+	// a codec key), or "".
+	UICodecEndpoint string
 }
 
 // open resolves the connection settings and dials Temporal, starting the
@@ -114,7 +117,7 @@ func open(ctx context.Context, opts *Options, co connectOptions) (*session, erro
 		}
 		srv, err := startEmbedded(ctx, embeddedOptions{
 			DBFile: co.Server.DBFile, Namespace: ns, FrontendPort: co.FrontendPort, UIPort: co.UIPort, LogLevel: co.Server.LogLevel, LogWriter: logOut,
-			SearchAttributes: co.SearchAttributes, TLS: co.ServerTLS,
+			SearchAttributes: co.SearchAttributes, TLS: co.ServerTLS, CodecEndpoint: co.UICodecEndpoint,
 		})
 		if err != nil {
 			s.Close()
@@ -206,6 +209,8 @@ type embeddedOptions struct {
 	SearchAttributes map[string]enumspb.IndexedValueType
 	// TLS, when set, makes the frontend serve TLS.
 	TLS *embeddedTLS
+	// CodecEndpoint is the Web UI's codec server, or "".
+	CodecEndpoint string
 }
 
 // embeddedTLS are the files of an embedded frontend that serves TLS, or

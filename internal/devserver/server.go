@@ -61,6 +61,10 @@ type Options struct {
 	// TLS.ClientCAFile). The Web UI and the server's own workers reach it
 	// with Server.ClientTLSConfig.
 	TLS *TLS
+	// CodecEndpoint, when set, is the remote codec server (its base URL,
+	// http://host:port) through which the Web UI decodes payloads in the
+	// browser: the UI's codec.endpoint setting.
+	CodecEndpoint string
 	// DynamicConfig overrides dynamic config values by key, for example
 	// {"limit.maxIDLength": 255}. It is applied over the defaults of this
 	// package.

@@ -3,6 +3,7 @@ package devserver
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -26,8 +27,9 @@ func TestMutualTLS(t *testing.T) {
 	certs := testcerts.New(t, "dslrun test CA")
 	other := testcerts.New(t, "another CA")
 	s, err := Start(ctx, Options{
-		UIPort: freePort(t),
-		TLS:    &TLS{CertFile: certs.ServerCert, KeyFile: certs.ServerKey, ClientCAFile: certs.CA},
+		UIPort:        freePort(t),
+		TLS:           &TLS{CertFile: certs.ServerCert, KeyFile: certs.ServerKey, ClientCAFile: certs.CA},
+		CodecEndpoint: "http://127.0.0.1:8081",
 	})
 	if err != nil {
 		t.Fatalf("start: %v", err)
@@ -145,6 +147,22 @@ func TestMutualTLS(t *testing.T) {
 	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"default"`) {
 		t.Errorf("UI namespaces: %s: %s", resp.Status, body)
+	}
+
+	// The UI's settings name the codec endpoint.
+	req, err = http.NewRequestWithContext(ctx, http.MethodGet, "http://"+s.UIAddress()+"/api/v1/settings", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET settings: %v", err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	var settings struct{ Codec struct{ Endpoint string } }
+	if err := json.Unmarshal(body, &settings); err != nil || settings.Codec.Endpoint != "http://127.0.0.1:8081" {
+		t.Errorf("UI settings: codec endpoint %q (%v), want http://127.0.0.1:8081:\n%s", settings.Codec.Endpoint, err, body)
 	}
 }
 

@@ -48,6 +48,7 @@ func startUI(opts Options, frontend string, st *serverTLS) (ui *uiserver.Server,
 	}
 	ui = uiserver.NewServer(uioptions.WithConfigProvider(&uiconfig.Config{
 		TLS:                 uiTLS,
+		Codec:               uiconfig.Codec{Endpoint: opts.CodecEndpoint},
 		Host:                host,
 		Port:                opts.UIPort,
 		TemporalGRPCAddress: frontend,
