@@ -44,6 +44,7 @@ func newApplyCmd(opts *Options, runF func(*applyOptions) error) *cobra.Command {
 	o := &applyOptions{Options: opts}
 	o.Connect.AllowEmbedded = true
 	o.Connect.AbandonMemoryServer = true
+	o.Connect.EphemeralServer = true
 	cmd := &cobra.Command{
 		Use:   "apply FILE",
 		Short: "Validate a workflow definition and run it",
@@ -147,6 +148,15 @@ func runApply(ctx context.Context, o *applyOptions) error {
 		return usageErrorf("--detach needs a Temporal server that outlives this command: set --address or TEMPORAL_ADDRESS (for example to a 'dslrun dev' server)")
 	}
 	if s.Embedded || o.Worker {
+		if s.Ephemeral {
+			// The SDK names a worker by a checksum of the executable,
+			// which it computes at the first worker start by reading the
+			// whole binary (about 200 MB with the embedded server): a
+			// third of a second or more. The name is recorded in the
+			// run's history, which dies with this process: a fixed name
+			// does.
+			worker.SetBinaryChecksum("dslrun-apply")
+		}
 		wk := worker.New(s.Client, start.Options.TaskQueue, worker.Options{})
 		interpreter.Register(wk, interpreter.Options{Definitions: staticDefinitions{w.Name: r.Definition.Canonical}})
 		o.Registry.Attach(wk)
@@ -160,13 +170,16 @@ func runApply(ctx context.Context, o *applyOptions) error {
 	if err != nil {
 		return explainStartError(err) // schedule_def.go
 	}
+	s.log.Info("dslrun: run started", "workflowId", run.GetID())
 	if o.Detach {
 		return printStarted(o, run)
 	}
 	if !o.Quiet && o.Output == "text" {
 		fmt.Fprintf(o.Stderr, "%s %s (workflow id %s, run id %s)\n", startedLine(run), w.Name, run.GetID(), run.GetRunID())
 	}
-	return waitRun(ctx, o.Options, s.Client, run, o.Output, o.Quiet, o.File, start.Options.TaskQueue)
+	err = waitRun(ctx, o.Options, s.Client, run, o.Output, o.Quiet, o.File, start.Options.TaskQueue)
+	s.log.Info("dslrun: result reported")
+	return err
 }
 
 // waitRun waits for a run (following continue-as-new), printing progress,

@@ -12,7 +12,7 @@ import (
 func startEmbedded(ctx context.Context, o embeddedOptions) (*embeddedServer, error) {
 	opts := devserver.Options{
 		DBFile: o.DBFile, Namespace: o.Namespace, FrontendPort: o.FrontendPort, UIPort: o.UIPort, LogLevel: o.LogLevel, LogWriter: o.LogWriter,
-		SearchAttributes: o.SearchAttributes, CodecEndpoint: o.CodecEndpoint,
+		SearchAttributes: o.SearchAttributes, CodecEndpoint: o.CodecEndpoint, Ephemeral: o.Ephemeral,
 	}
 	if o.TLS != nil {
 		opts.TLS = &devserver.TLS{CertFile: o.TLS.CertFile, KeyFile: o.TLS.KeyFile, ClientCAFile: o.TLS.ClientCAFile}

@@ -41,8 +41,15 @@ type session struct {
 	// TLSServerName is the name clients verify in the certificate of an
 	// embedded server that serves TLS, else "".
 	TLSServerName string
-	logOut        io.Writer
-	closers       []func() error
+	// Ephemeral is set when the session started an ephemeral embedded
+	// server (connectOptions.EphemeralServer): its state dies with the
+	// process.
+	Ephemeral bool
+	logOut    io.Writer
+	// log is the SDK's logger of the session, which also takes the
+	// session's start-up milestones (at info level).
+	log     tlog.Logger
+	closers []func() error
 	// derived are the options that a client made from Client with
 	// client.NewClientFromExisting must repeat (codec.go).
 	derived client.Options
@@ -76,6 +83,11 @@ type connectOptions struct {
 	// a fixed second (the frontend's drain). A file-backed server is always
 	// stopped cleanly.
 	AbandonMemoryServer bool
+	// EphemeralServer starts an embedded server that keeps its database
+	// in memory as an ephemeral one (devserver.Options.Ephemeral): lighter
+	// to start, without Temporal's system workflows, for a command that
+	// needs none (apply, which refuses schedules on the embedded server).
+	EphemeralServer bool
 	// Codec says where the payload codec's keys come from (codec.go).
 	Codec codecFlags
 	// Metrics is where to serve the SDK's metrics (metrics.go).
@@ -115,9 +127,11 @@ func open(ctx context.Context, opts *Options, co connectOptions) (*session, erro
 		if ns == "" {
 			ns = "default"
 		}
+		s.Ephemeral = co.EphemeralServer && co.Server.DBFile == ""
+		newSDKLogger(logOut, co.Server.LogLevel).Info("dslrun: starting the embedded server")
 		srv, err := startEmbedded(ctx, embeddedOptions{
 			DBFile: co.Server.DBFile, Namespace: ns, FrontendPort: co.FrontendPort, UIPort: co.UIPort, LogLevel: co.Server.LogLevel, LogWriter: logOut,
-			SearchAttributes: co.SearchAttributes, TLS: co.ServerTLS, CodecEndpoint: co.UICodecEndpoint,
+			SearchAttributes: co.SearchAttributes, TLS: co.ServerTLS, CodecEndpoint: co.UICodecEndpoint, Ephemeral: s.Ephemeral,
 		})
 		if err != nil {
 			s.Close()
@@ -165,6 +179,8 @@ func open(ctx context.Context, opts *Options, co connectOptions) (*session, erro
 		return nil, fmt.Errorf("connect to Temporal at %s: %w", copts.HostPort, watch.Explain(err))
 	}
 	s.closers = append(s.closers, func() error { c.Close(); return nil })
+	s.log = copts.Logger
+	s.log.Info("dslrun: client connected", "address", copts.HostPort)
 	s.Client, s.Address, s.Namespace = c, copts.HostPort, copts.Namespace
 	if s.Namespace == "" {
 		s.Namespace = "default"
@@ -211,6 +227,9 @@ type embeddedOptions struct {
 	TLS *embeddedTLS
 	// CodecEndpoint is the Web UI's codec server, or "".
 	CodecEndpoint string
+	// Ephemeral starts a server without system workflows, in memory
+	// (devserver.Options.Ephemeral).
+	Ephemeral bool
 }
 
 // embeddedTLS are the files of an embedded frontend that serves TLS, or

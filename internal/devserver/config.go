@@ -18,8 +18,8 @@ import (
 )
 
 // newTemporalServer assembles (without starting) a single-node server: the
-// four services on their own loopback ports, static membership (no gossip
-// ring), one history shard and SQLite for both stores.
+// four services (three when ephemeral) on their own loopback ports, static
+// membership (no gossip ring), one history shard and SQLite for both stores.
 func newTemporalServer(opts Options, p ports, store *config.SQL, logger log.Logger, st *serverTLS) (temporal.Server, error) {
 	addr := func(port int) string { return net.JoinHostPort(opts.IP, strconv.Itoa(port)) }
 	service := func(port int) config.Service {
@@ -71,9 +71,17 @@ func newTemporalServer(opts Options, p ports, store *config.SQL, logger log.Logg
 		},
 		PublicClient: config.PublicClient{HostPort: addr(p.frontend)},
 	}
+	services := temporal.DefaultServices
+	if opts.Ephemeral {
+		services = []string{
+			string(primitives.FrontendService),
+			string(primitives.HistoryService),
+			string(primitives.MatchingService),
+		}
+	}
 	serverOpts := []temporal.ServerOption{
 		temporal.WithConfig(cfg),
-		temporal.ForServices(temporal.DefaultServices),
+		temporal.ForServices(services),
 		temporal.WithStaticHosts(map[primitives.ServiceName]static.Hosts{
 			primitives.FrontendService: static.SingleLocalHost(addr(p.frontend)),
 			primitives.HistoryService:  static.SingleLocalHost(addr(p.history)),
@@ -86,7 +94,7 @@ func newTemporalServer(opts Options, p ports, store *config.SQL, logger log.Logg
 			return authorization.NewNoopClaimMapper()
 		}),
 		temporal.WithCustomMetricsHandler(metrics.NoopMetricsHandler),
-		temporal.WithDynamicConfigClient(dynamicConfig(opts.DynamicConfig)),
+		temporal.WithDynamicConfigClient(dynamicConfig(opts.Ephemeral, opts.DynamicConfig)),
 	}
 	if st != nil {
 		serverOpts = append(serverOpts, temporal.WithTLSConfigFactory(tlsProvider{st}))
@@ -98,14 +106,15 @@ func newTemporalServer(opts Options, p ports, store *config.SQL, logger log.Logg
 	return srv, nil
 }
 
-// dynamicConfig returns the dynamic config of a development server, with
-// overrides (keys as in a dynamic config file) applied last.
+// dynamicConfig returns the dynamic config of a development server (of an
+// ephemeral one when ephemeral is true), with overrides (keys as in a
+// dynamic config file) applied last.
 //
 // Updates, update-with-start (ExecuteMultiOperation, which has no switch in
 // this server version) and eager workflow start are on by default in
 // v1.32; they are set here anyway so that a change of default upstream does
 // not silently take away features dslrun relies on.
-func dynamicConfig(overrides map[string]any) dynamicconfig.StaticClient {
+func dynamicConfig(ephemeral bool, overrides map[string]any) dynamicconfig.StaticClient {
 	dc := dynamicconfig.StaticClient{
 		// No calls home from a user's machine.
 		dynamicconfig.EnableServerVersionCheck.Key(): false,
@@ -121,6 +130,18 @@ func dynamicConfig(overrides map[string]any) dynamicconfig.StaticClient {
 		// A smaller mutable-state cache than a production host's 128k
 		// entries keeps the memory of a long `dslrun dev` session down.
 		dynamicconfig.HistoryCacheHostLevelMaxSize.Key(): 8192,
+	}
+	if ephemeral {
+		// No worker service runs the parent-close-policy system workflow:
+		// history closes the children itself, however many.
+		dc[dynamicconfig.EnableParentClosePolicyWorker.Key()] = false
+		// Partitions spread a task queue over matching hosts; with one
+		// host they only multiply the task queues to load and lease. The
+		// count may not change under a database that holds tasks (those
+		// of other partitions would be stranded), so only an in-memory
+		// database has one.
+		dc[dynamicconfig.MatchingNumTaskqueueReadPartitions.Key()] = 1
+		dc[dynamicconfig.MatchingNumTaskqueueWritePartitions.Key()] = 1
 	}
 	for k, v := range overrides {
 		dc[dynamicconfig.MakeKey(k)] = v

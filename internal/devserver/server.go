@@ -69,6 +69,16 @@ type Options struct {
 	// {"limit.maxIDLength": 255}. It is applied over the defaults of this
 	// package.
 	DynamicConfig map[string]any
+	// Ephemeral starts a lighter server for a short command whose state
+	// dies with it, such as `dslrun apply` without --db-file; it needs an
+	// in-memory database (DBFile empty). Such a server has no worker
+	// service, the one that runs Temporal's system workflows: schedules,
+	// batch operations, namespace deletion, worker deployments and the
+	// periodic scanners that clean up old data do not run. A closing
+	// parent's children are closed by the history service itself, as it
+	// does for fewer than ten children anyway, instead of by a system
+	// workflow. Every task queue has one partition instead of four.
+	Ephemeral bool
 }
 
 // Server is a running embedded Temporal server. Its methods are safe for
@@ -113,6 +123,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Start-up milestones, at info level like the services' own "starting"
+	// lines, so that a log file shows where the start-up time goes.
+	logger.Info("dslrun: database ready")
 	s := &Server{
 		unlock:    db.unlock,
 		frontend:  net.JoinHostPort(opts.IP, strconv.Itoa(ports.frontend)),
@@ -128,13 +141,16 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if s.temporal, err = newTemporalServer(opts, ports, db.sql, logger, st); err != nil {
 		return fail(err)
 	}
+	logger.Info("dslrun: services assembled")
 	if err := startTemporal(s.temporal); err != nil {
 		s.temporal = nil // a server that failed to start has nothing to stop
 		return fail(err)
 	}
+	logger.Info("dslrun: services started")
 	if err := waitFrontend(ctx, s.frontend, s.ClientTLSConfig()); err != nil {
 		return fail(err)
 	}
+	logger.Info("dslrun: frontend serving")
 	if len(opts.SearchAttributes) > 0 {
 		if err := ensureSearchAttributes(ctx, s.frontend, s.ClientTLSConfig(), opts.Namespace, opts.SearchAttributes); err != nil {
 			return fail(err)
@@ -258,6 +274,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Retention < 0 {
 		return o, fmt.Errorf("invalid retention %s", o.Retention)
+	}
+	if o.Ephemeral && o.DBFile != "" {
+		return o, errors.New("an ephemeral server keeps its database in memory: it cannot use a database file")
 	}
 	if o.DBFile != "" {
 		abs, err := absDBPath(o.DBFile)
