@@ -166,6 +166,12 @@ func runApply(ctx context.Context, o *applyOptions) error {
 		defer wk.Stop()
 	}
 
+	if s.Embedded {
+		// The only worker is this process's, on this client: the server
+		// hands it the first workflow task in its answer to the start
+		// (eager start) instead of through a task queue.
+		start.Options.EnableEagerStart = true
+	}
 	run, err := o.Message.start(ctx, o, s.Client, start)
 	if err != nil {
 		return explainStartError(err) // schedule_def.go

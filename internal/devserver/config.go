@@ -106,6 +106,10 @@ func newTemporalServer(opts Options, p ports, store *config.SQL, logger log.Logg
 	return srv, nil
 }
 
+// ephemeralTaskWorkers is the number of goroutines of each task scheduler
+// of the history service of an ephemeral server.
+const ephemeralTaskWorkers = 16
+
 // dynamicConfig returns the dynamic config of a development server (of an
 // ephemeral one when ephemeral is true), with overrides (keys as in a
 // dynamic config file) applied last.
@@ -142,6 +146,18 @@ func dynamicConfig(ephemeral bool, overrides map[string]any) dynamicconfig.Stati
 		// database has one.
 		dc[dynamicconfig.MatchingNumTaskqueueReadPartitions.Key()] = 1
 		dc[dynamicconfig.MatchingNumTaskqueueWritePartitions.Key()] = 1
+		// The history service starts 512 goroutines for each of its task
+		// queues (transfer, timer, visibility) and 64 for in-memory
+		// timers, a cost at every start; SQLite in memory runs one
+		// statement at a time whatever their number.
+		for _, k := range []dynamicconfig.Key{
+			dynamicconfig.TransferProcessorSchedulerWorkerCount.Key(),
+			dynamicconfig.TimerProcessorSchedulerWorkerCount.Key(),
+			dynamicconfig.VisibilityProcessorSchedulerWorkerCount.Key(),
+			dynamicconfig.MemoryTimerProcessorSchedulerWorkerCount.Key(),
+		} {
+			dc[k] = ephemeralTaskWorkers
+		}
 	}
 	for k, v := range overrides {
 		dc[dynamicconfig.MakeKey(k)] = v
