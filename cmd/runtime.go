@@ -3,6 +3,7 @@ package dslruncmd
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 )
 
 // serverFlags are the flags of commands that may start the embedded
@@ -210,7 +212,46 @@ func newSDKLogger(w io.Writer, level string) tlog.Logger {
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		l = slog.LevelWarn
 	}
-	return tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})))
+	return retryLogger{tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})))}
+}
+
+// retryLogger writes the SDK's "Activity error." line, which the SDK logs at
+// ERROR for every failed attempt, at WARN when the failure may be retried:
+// an expected retry is not an error. A non-retryable failure (or a
+// cancellation) stays an ERROR line. The worker cannot tell the last
+// attempt of a retry policy from the others; the run's failure itself is
+// what apply and describe report.
+type retryLogger struct{ tlog.Logger }
+
+// Error logs at ERROR, or at WARN for a retryable activity failure.
+func (l retryLogger) Error(msg string, keyvals ...any) {
+	if msg == "Activity error." && retryableIn(keyvals) {
+		l.Logger.Warn(msg, keyvals...)
+		return
+	}
+	l.Logger.Error(msg, keyvals...)
+}
+
+// With keeps the demotion in loggers that the SDK derives with fields.
+func (l retryLogger) With(keyvals ...any) tlog.Logger {
+	return retryLogger{tlog.With(l.Logger, keyvals...)}
+}
+
+// retryableIn tells whether the "Error" field of keyvals is an error that
+// Temporal retries.
+func retryableIn(keyvals []any) bool {
+	for i := 0; i+1 < len(keyvals); i += 2 {
+		if k, _ := keyvals[i].(string); k != "Error" {
+			continue
+		}
+		err, ok := keyvals[i+1].(error)
+		if !ok || temporal.IsCanceledError(err) {
+			return false
+		}
+		var app *temporal.ApplicationError
+		return !errors.As(err, &app) || !app.NonRetryable()
+	}
+	return false
 }
 
 // embeddedOptions configure the embedded server.
