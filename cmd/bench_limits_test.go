@@ -81,14 +81,7 @@ output: ${ input.n }
 //	DSLRUN_FANOUT_N=100000 /tmp/cli.test -test.run '^$' -test.bench 'FanOut/go$' -test.benchtime 1x
 //	DSLRUN_FANOUT_N=100000 /tmp/cli.test -test.run '^$' -test.bench 'FanOut/dsl$' -test.benchtime 1x
 func BenchmarkFanOut(b *testing.B) {
-	n := 100_000
-	if s := os.Getenv("DSLRUN_FANOUT_N"); s != "" {
-		v, err := strconv.Atoi(s)
-		if err != nil {
-			b.Fatal(err)
-		}
-		n = v
-	}
+	n := envInt(b, "DSLRUN_FANOUT_N", 100_000)
 	const concurrency = 100
 	ctx := context.Background()
 	srv, err := devserver.Start(ctx, devserver.Options{})
@@ -168,4 +161,19 @@ func historySizes(ctx context.Context, tb testing.TB, c client.Client, id, runID
 		runID = next
 	}
 	return runs, most
+}
+
+// envInt is the integer in the environment variable name, or def when it
+// is not set.
+func envInt(b *testing.B, name string, def int) int {
+	b.Helper()
+	s := os.Getenv(name)
+	if s == "" {
+		return def
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil {
+		b.Fatalf("%s: %v", name, err)
+	}
+	return v
 }

@@ -58,14 +58,7 @@ output: ${ state.released }
 //	/tmp/cli.test -test.run '^$' -test.bench 'OpenRuns/go$' -test.benchtime 1x
 //	/tmp/cli.test -test.run '^$' -test.bench 'OpenRuns/dsl$' -test.benchtime 1x
 func BenchmarkOpenRuns(b *testing.B) {
-	n := 10_000
-	if s := os.Getenv("DSLRUN_OPEN_RUNS"); s != "" {
-		v, err := strconv.Atoi(s)
-		if err != nil {
-			b.Fatal(err)
-		}
-		n = v
-	}
+	n := envInt(b, "DSLRUN_OPEN_RUNS", 10_000)
 	ctx := context.Background()
 	srv, err := devserver.Start(ctx, devserver.Options{})
 	if err != nil {
