@@ -226,7 +226,7 @@ type retryLogger struct{ tlog.Logger }
 // Error logs at ERROR, or at WARN for a retryable activity failure.
 func (l retryLogger) Error(msg string, keyvals ...any) {
 	if msg == "Activity error." && retryableIn(keyvals) {
-		l.Logger.Warn(msg, keyvals...)
+		l.Warn(msg, keyvals...)
 		return
 	}
 	l.Logger.Error(msg, keyvals...)
