@@ -12,9 +12,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/dslrun/dslrun/dsl"
 	"github.com/dslrun/dslrun/internal/devserver"
-	"github.com/dslrun/dslrun/interpreter"
 )
 
 // handFanOut is the hand-written Go workflow of BenchmarkFanOut: the
@@ -92,15 +90,7 @@ func BenchmarkFanOut(b *testing.B) {
 	const queue = "fan-out"
 	c := startWorker(b, srv.FrontendAddress(), queue, nil)
 
-	wdef, ds := dsl.Parse("fan-out.yaml", []byte(fmt.Sprintf(fanOutBenchDef, concurrency)))
-	if ds.HasErrors() {
-		b.Fatal(ds)
-	}
-	canonical, err := dsl.Canonical(wdef)
-	if err != nil {
-		b.Fatal(err)
-	}
-	env := interpreter.Envelope{Definition: canonical, Hash: dsl.Hash(canonical)}
+	env := benchEnvelope(b, "fan-out.yaml", fmt.Sprintf(fanOutBenchDef, concurrency))
 	for _, f := range []struct {
 		name string
 		typ  string

@@ -20,7 +20,6 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/dslrun/dslrun/dsl"
 	"github.com/dslrun/dslrun/internal/devserver"
 	"github.com/dslrun/dslrun/interpreter"
 )
@@ -70,15 +69,7 @@ func BenchmarkOpenRuns(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Cleanup(c.Close)
-	wdef, ds := dsl.Parse("wait-signal.yaml", []byte(waitSignalDef))
-	if ds.HasErrors() {
-		b.Fatal(ds)
-	}
-	canonical, err := dsl.Canonical(wdef)
-	if err != nil {
-		b.Fatal(err)
-	}
-	env := interpreter.Envelope{Definition: canonical, Hash: dsl.Hash(canonical)}
+	env := benchEnvelope(b, "wait-signal.yaml", waitSignalDef)
 	for _, f := range []struct {
 		name string
 		typ  string
