@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -276,6 +277,22 @@ func TestOpenRunsWorker(t *testing.T) {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		fmt.Printf("mem %d %d\n", ms.HeapInuse, residentBytes())
+		if path := os.Getenv("DSLRUN_OPEN_RUNS_HEAPPROFILE"); path != "" && want > 0 {
+			writeHeapProfile(t, path)
+		}
+	}
+}
+
+// writeHeapProfile writes the heap profile (what is live after the last
+// collection) to path: where an open run's memory goes.
+func writeHeapProfile(t *testing.T, path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		t.Fatal(err)
 	}
 }
 

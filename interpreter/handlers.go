@@ -59,37 +59,109 @@ func (r *runner) registerHandlers(ctx workflow.Context) error {
 			errs = append(errs, fmt.Errorf("update %q: %w", name, err))
 		}
 	}
+	// Signals are received by the run's root coroutine (signalTurn), not
+	// by coroutines of their own.
 	for _, name := range r.plan.signalNames {
-		sp := r.plan.signals[name]
-		ch := workflow.GetSignalChannel(ctx, name)
-		workflow.GoNamed(ctx, "signals."+name, func(ctx workflow.Context) {
-			for {
-				var raw json.RawMessage
-				ch.Receive(ctx, &raw)
-				r.onSignal(ctx, sp, name, raw)
-			}
-		})
+		r.signalChans = append(r.signalChans, workflow.GetSignalChannel(ctx, name))
 	}
-	if sp := r.plan.anySignal; sp != nil {
-		// The Go SDK has no dynamic signal handler: signals without a channel
-		// of their own wait, buffered, in channels the SDK creates on
-		// delivery; watch for those.
-		workflow.GoNamed(ctx, "signals.*", func(ctx workflow.Context) {
-			for {
-				var names []string
-				if err := workflow.Await(ctx, func() bool {
-					names = r.otherSignals(ctx)
-					return len(names) > 0
-				}); err != nil {
-					return
-				}
-				for _, name := range names {
-					r.receiveAll(ctx, sp, name)
-				}
-			}
-		})
-	}
+	r.anySignalLive = r.plan.anySignal != nil
 	return errors.Join(errs...)
+}
+
+// signalTurn handles every signal pending, as the run's root coroutine
+// does each time before it blocks (rootAwait) and once more before it
+// returns.
+//
+// The first releases received signals in coroutines of their own, one per
+// declared signal, created in the order of r.plan.signalNames, and one for
+// the catch-all (*), all created right after the root and before the
+// steps' coroutine. The root coroutine only waited while they ran, and
+// the SDK runs coroutines in the order they were created, each until it
+// blocks: so the signal coroutines took their turn right after the root
+// had blocked. signalTurn is that turn, in the same order (each declared
+// signal's pending values, oldest first; then the catch-all's), taken at
+// the same points: a run handles the same signals at the same moments and
+// records the same history, with one coroutine (a goroutine and its stack)
+// fewer per signal handler.
+func (r *runner) signalTurn(ctx workflow.Context) {
+	for i, name := range r.plan.signalNames {
+		r.receiveAll(ctx, r.plan.signals[name], name, r.signalChans[i])
+	}
+	if !r.anySignalLive {
+		return
+	}
+	// The catch-all's coroutine waited (workflow.Await on the run's
+	// context) for signals nobody declared, and ended once the run was
+	// cancelled with none pending.
+	for {
+		names := r.otherSignals(ctx)
+		if len(names) == 0 {
+			if ctx.Err() != nil {
+				r.anySignalLive = false
+			}
+			return
+		}
+		for _, name := range names {
+			r.receiveAll(ctx, r.plan.anySignal, name, nil)
+		}
+	}
+}
+
+// signalsPending reports whether signalTurn has something to do: a
+// declared signal pending, or for the catch-all a signal nobody declared
+// or the run's cancellation.
+func (r *runner) signalsPending(ctx workflow.Context) bool {
+	for _, ch := range r.signalChans {
+		if ch.Len() > 0 {
+			return true
+		}
+	}
+	return r.anySignalLive && (ctx.Err() != nil || len(r.otherSignals(ctx)) > 0)
+}
+
+// rootAwait is the root coroutine's workflow.Await(ctx, cond), or, when
+// interruptible is false, its workflow.Await on a context that
+// cancellation does not interrupt: it returns at once when cond holds, and
+// otherwise takes the signals' turn (signalTurn) each time before it
+// blocks, until cond holds (or, interruptible, the run is cancelled). ctx
+// is the run's context.
+func (r *runner) rootAwait(ctx workflow.Context, interruptible bool, cond func() bool) error {
+	if cond() {
+		return nil
+	}
+	if r.waitCtx == nil {
+		r.waitCtx, _ = workflow.NewDisconnectedContext(ctx)
+	}
+	for {
+		if interruptible && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		r.signalTurn(ctx)
+		// Block at least once (the condition's first answer is false), as
+		// the root did before the signals' turn; then wake for cond, the
+		// cancellation, or a signal.
+		asked, woke, cancelled := false, false, false
+		_ = workflow.Await(r.waitCtx, func() bool {
+			switch {
+			case !asked:
+				asked = true
+				return false
+			case cond():
+				woke = true
+			case interruptible && ctx.Err() != nil:
+				cancelled = true
+			default:
+				return r.signalsPending(ctx)
+			}
+			return true
+		})
+		if woke {
+			return nil
+		}
+		if cancelled {
+			return ctx.Err()
+		}
+	}
 }
 
 // handlerScope is the scope of a handler: args and handler.name.
@@ -110,9 +182,12 @@ func (r *runner) otherSignals(ctx workflow.Context) []string {
 	return out
 }
 
-// receiveAll handles every signal pending on the channel name.
-func (r *runner) receiveAll(ctx workflow.Context, sp *signalPlan, name string) bool {
-	ch := workflow.GetSignalChannel(ctx, name)
+// receiveAll handles every signal pending on the channel name (ch, or
+// the SDK's channel of that name when ch is nil).
+func (r *runner) receiveAll(ctx workflow.Context, sp *signalPlan, name string, ch workflow.ReceiveChannel) bool {
+	if ch == nil {
+		ch = workflow.GetSignalChannel(ctx, name)
+	}
 	handled := false
 	for {
 		var raw json.RawMessage
@@ -128,12 +203,12 @@ func (r *runner) receiveAll(ctx workflow.Context, sp *signalPlan, name string) b
 // It reports whether there were any.
 func (r *runner) drainSignals(ctx workflow.Context) bool {
 	handled := false
-	for _, name := range r.plan.signalNames {
-		handled = r.receiveAll(ctx, r.plan.signals[name], name) || handled
+	for i, name := range r.plan.signalNames {
+		handled = r.receiveAll(ctx, r.plan.signals[name], name, r.signalChans[i]) || handled
 	}
 	if sp := r.plan.anySignal; sp != nil {
 		for _, name := range r.otherSignals(ctx) {
-			handled = r.receiveAll(ctx, sp, name) || handled
+			handled = r.receiveAll(ctx, sp, name, nil) || handled
 		}
 	}
 	return handled

@@ -39,56 +39,35 @@ const (
 	MetricStepLatency = "dslrun_step_latency"
 )
 
-// runMetrics are the metrics of one run's steps, made on first use.
-type runMetrics struct {
-	handler client.MetricsHandler
-	steps   map[*node]*stepMetrics
-}
-
-// stepMetrics are the instruments of one step of one run.
+// stepMetrics is the handler of one running step, tagged with its step and
+// kind. It lives only while its step runs: an open run that waits keeps
+// one per step in progress, not one per step it ever ran, and the
+// instruments are looked up when they record.
 type stepMetrics struct {
-	handler   client.MetricsHandler
-	started   client.MetricsCounter
-	completed client.MetricsCounter
-	done      client.MetricsTimer
-	failed    client.MetricsTimer
+	handler client.MetricsHandler
 }
 
 // stepStart counts n as started and returns what stepEnd needs.
-func (r *runner) stepStart(ctx workflow.Context, n *node) (*stepMetrics, time.Time) {
+func (r *runner) stepStart(ctx workflow.Context, n *node) (stepMetrics, time.Time) {
 	if r.metrics == nil {
-		r.metrics = &runMetrics{
-			handler: workflow.GetMetricsHandler(ctx).WithTags(map[string]string{"definition": r.plan.name}),
-			steps:   map[*node]*stepMetrics{},
-		}
+		r.metrics = workflow.GetMetricsHandler(ctx).WithTags(map[string]string{"definition": r.plan.name})
 	}
-	m := r.metrics.steps[n]
-	if m == nil {
-		step := n.id
-		if step == "" {
-			step = n.path
-		}
-		h := r.metrics.handler.WithTags(map[string]string{"step": step, "kind": string(n.kind)})
-		m = &stepMetrics{
-			handler:   h,
-			started:   h.Counter(MetricStepStarted),
-			completed: h.Counter(MetricStepCompleted),
-			done:      h.WithTags(map[string]string{"outcome": "completed"}).Timer(MetricStepLatency),
-			failed:    h.WithTags(map[string]string{"outcome": "failed"}).Timer(MetricStepLatency),
-		}
-		r.metrics.steps[n] = m
+	step := n.id
+	if step == "" {
+		step = n.path
 	}
-	m.started.Inc(1)
+	m := stepMetrics{handler: r.metrics.WithTags(map[string]string{"step": step, "kind": string(n.kind)})}
+	m.handler.Counter(MetricStepStarted).Inc(1)
 	return m, workflow.Now(ctx)
 }
 
 // stepEnd counts the end of a step that stepStart counted, with the error
 // it ended with (a return or continue-as-new is no failure).
-func (r *runner) stepEnd(ctx workflow.Context, m *stepMetrics, start time.Time, err error) {
+func (r *runner) stepEnd(ctx workflow.Context, m stepMetrics, start time.Time, err error) {
 	took := workflow.Now(ctx).Sub(start)
 	if err == nil || isControl(err) {
-		m.completed.Inc(1)
-		m.done.Record(took)
+		m.handler.Counter(MetricStepCompleted).Inc(1)
+		m.handler.WithTags(map[string]string{"outcome": "completed"}).Timer(MetricStepLatency).Record(took)
 		return
 	}
 	var f *failure
@@ -100,5 +79,5 @@ func (r *runner) stepEnd(ctx workflow.Context, m *stepMetrics, start time.Time, 
 		typ = ErrorType
 	}
 	m.handler.WithTags(map[string]string{"failure_type": typ}).Counter(MetricStepFailed).Inc(1)
-	m.failed.Record(took)
+	m.handler.WithTags(map[string]string{"outcome": "failed"}).Timer(MetricStepLatency).Record(took)
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/xeipuuv/gojsonschema"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -178,6 +179,14 @@ type runner struct {
 	running map[string]int
 	// signalTasks counts the signal handlers whose do steps are running.
 	signalTasks int
+	// signalChans are the channels of the declared signals, in the order
+	// of plan.signalNames; anySignalLive is set while the catch-all
+	// handler takes signals (see signalTurn).
+	signalChans   []workflow.ReceiveChannel
+	anySignalLive bool
+	// waitCtx is the run's context, disconnected from its cancellation
+	// (rootAwait).
+	waitCtx workflow.Context
 	// stop is set by a handler that ends the run: a failure, a return or a
 	// continue-as-new. The first one wins.
 	stop error
@@ -195,8 +204,9 @@ type runner struct {
 	// exprEpoch identifies by the history length at its start.
 	exprBudget *expression.Budget
 	exprEpoch  int
-	// metrics are the per-step metrics (metrics.go).
-	metrics *runMetrics
+	// metrics is the handler of the per-step metrics (metrics.go), tagged
+	// with the definition, made on first use.
+	metrics client.MetricsHandler
 }
 
 // taskBudget returns the expression budget of the current workflow task,
@@ -214,6 +224,14 @@ func (r *runner) taskBudget(ctx workflow.Context) *expression.Budget {
 
 // execute runs the steps of the definition and ends the run.
 func (r *runner) execute(ctx workflow.Context) (any, error) {
+	res, err := r.executeSteps(ctx)
+	// The signals' turn after the root ends, as their coroutines took it
+	// (see signalTurn).
+	r.signalTurn(ctx)
+	return res, err
+}
+
+func (r *runner) executeSteps(ctx workflow.Context) (any, error) {
 	var resume []int
 	if c := r.carry; c != nil {
 		if c.State != nil {
@@ -241,13 +259,12 @@ func (r *runner) execute(ctx workflow.Context) (any, error) {
 		mainErr = r.top(ctx, resume)
 		done = true
 	})
-	// Wait with a context that cancellation does not interrupt: a
-	// cancelled run still waits for its finally blocks.
-	waitCtx, _ := workflow.NewDisconnectedContext(ctx)
-	_ = workflow.Await(waitCtx, func() bool { return done || r.stop != nil })
+	// Wait uninterrupted by cancellation: a cancelled run still waits for
+	// its finally blocks.
+	_ = r.rootAwait(ctx, false, func() bool { return done || r.stop != nil })
 	if !done {
 		cancelMain()
-		_ = workflow.Await(waitCtx, func() bool { return done })
+		_ = r.rootAwait(ctx, false, func() bool { return done })
 		mainErr = r.stop
 	}
 	cancelMain()
@@ -426,7 +443,7 @@ func (r *runner) finish(ctx workflow.Context, err error) (any, error) {
 // signal is pending, so that the run never ends in the middle of one.
 func (r *runner) waitHandlers(ctx workflow.Context) error {
 	for {
-		err := workflow.Await(ctx, func() bool {
+		err := r.rootAwait(ctx, true, func() bool {
 			return r.signalTasks == 0 && workflow.AllHandlersFinished(ctx)
 		})
 		if err != nil {

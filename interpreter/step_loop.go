@@ -211,6 +211,7 @@ func (r *runner) while(ctx workflow.Context, e *env, sc *scope, n *node, w *whil
 		}
 		e.refresh()
 		ok, err := e.cond(w.cond)
+		e.refresh() // not kept while the body runs
 		if err != nil {
 			return nil, exprFailure(n.path, "while", err)
 		}

@@ -82,8 +82,11 @@ func (r *runner) timer(ctx workflow.Context, n *node, d time.Duration) error {
 func (r *runner) await(ctx workflow.Context, e *env, n *node, a *awaitNode) (any, error) {
 	var cerr error
 	cond := func() bool {
+		// The environment is made again for every evaluation, and dropped
+		// after it: a run that waits here keeps no copy of its variables.
 		e.refresh()
 		ok, err := e.cond(a.cond)
+		e.refresh()
 		if err != nil {
 			cerr = err
 			return true
