@@ -326,7 +326,7 @@ func (r *runner) snapshot() map[string]any {
 			}
 		}
 	}
-	current := dsl.SortedKeys(r.running)
+	current := slices.Compact(slices.Sorted(slices.Values(r.running)))
 	if current == nil {
 		current = []string{}
 	}

@@ -131,13 +131,12 @@ func (in *interpreter) run(ctx workflow.Context, rawInput json.RawMessage, env *
 		}
 	}
 	r := &runner{
-		plan:    p,
-		wfType:  wfType,
-		def:     def,
-		input:   input,
-		state:   map[string]any{},
-		root:    &scope{steps: map[string]any{}},
-		running: map[string]int{},
+		plan:   p,
+		wfType: wfType,
+		def:    def,
+		input:  input,
+		state:  map[string]any{},
+		root:   &scope{own: true},
 	}
 	if env != nil {
 		r.hash = env.Hash
@@ -175,8 +174,9 @@ type runner struct {
 	input any
 	state map[string]any
 	root  *scope
-	// running counts the steps running now, by path.
-	running map[string]int
+	// running holds the paths of the steps running now, once for each
+	// (an inner step of a concurrent forEach as often as it runs).
+	running []string
 	// signalTasks counts the signal handlers whose do steps are running.
 	signalTasks int
 	// signalChans are the channels of the declared signals, in the order
@@ -471,12 +471,12 @@ func (r *runner) execAt(ctx workflow.Context, sc *scope, n *node, cur cursor) (a
 	if err := r.countStep(ctx, n.path); err != nil {
 		return nil, err
 	}
-	r.running[n.path]++
+	r.running = append(r.running, n.path)
 	sm, began := r.stepStart(ctx, n)
 	res, err := r.dispatch(ctx, sc, n, cur)
 	r.stepEnd(ctx, sm, began, err)
-	if r.running[n.path]--; r.running[n.path] <= 0 {
-		delete(r.running, n.path)
+	if i := slices.Index(r.running, n.path); i >= 0 {
+		r.running = slices.Delete(r.running, i, i+1)
 	}
 	if err != nil {
 		if isControl(err) {

@@ -20,8 +20,10 @@ type binding struct {
 type scope struct {
 	parent *scope
 	vars   []binding
-	// steps maps step ids to {result} or {error}; nil when the scope
-	// records into its parent's.
+	// own is set when the steps with an id that run in the scope record
+	// in steps, which maps their ids to {result} or {error} and is made on
+	// the first record; otherwise they record into the parent's.
+	own   bool
 	steps map[string]any
 }
 
@@ -29,17 +31,16 @@ type scope struct {
 // the steps with an id that run in it record there (a forEach iteration);
 // otherwise they record where s does.
 func (s *scope) child(ownSteps bool, vars ...binding) *scope {
-	c := &scope{parent: s, vars: vars}
-	if ownSteps {
-		c.steps = map[string]any{}
-	}
-	return c
+	return &scope{parent: s, vars: vars, own: ownSteps}
 }
 
 // record stores the entry of step id in the nearest scope that keeps steps.
 func (s *scope) record(id string, entry map[string]any) {
 	for c := s; c != nil; c = c.parent {
-		if c.steps != nil {
+		if c.own {
+			if c.steps == nil {
+				c.steps = map[string]any{}
+			}
 			c.steps[id] = entry
 			return
 		}
