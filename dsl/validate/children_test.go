@@ -81,3 +81,36 @@ func TestDefinitionTooLarge(t *testing.T) {
 		t.Errorf("MaxDefinitionSize %d is not the interpreter's PayloadLimit", MaxDefinitionSize)
 	}
 }
+
+// TestDefinitionSizeAtTheLimit: a definition exactly MaxDefinitionSize
+// bytes in canonical form is valid, one byte more is refused with its
+// size. Its values need escapes in JSON (tabs, quotes, non-ASCII), so the
+// canonical form is larger than the text that YAML holds.
+func TestDefinitionSizeAtTheLimit(t *testing.T) {
+	src := func(tail int) []byte {
+		return []byte("dsl: v1\nname: big\nstate:\n  blob: \"" + strings.Repeat(`a\t\"é`, 250_000) + strings.Repeat("x", tail) +
+			"\"\nactivity: {startToCloseTimeout: 30s}\nsteps:\n  - activity: charge\n  - log: hi\n")
+	}
+	r := Source("big.yaml", src(0), nil)
+	if err := r.Canonicalize(); err != nil || !r.Valid() {
+		t.Fatalf("%v %v", err, r.Diagnostics)
+	}
+	tail := MaxDefinitionSize - len(r.Definition.Canonical)
+	if tail <= 0 {
+		t.Fatalf("canonical form of %d bytes already at the limit", len(r.Definition.Canonical))
+	}
+
+	r = Source("big.yaml", src(tail), nil)
+	if !r.Valid() {
+		t.Fatalf("at the limit: %v", r.Diagnostics)
+	}
+	if err := r.Canonicalize(); err != nil || len(r.Definition.Canonical) != MaxDefinitionSize {
+		t.Fatalf("at the limit: canonical form %d bytes (%v), want %d", len(r.Definition.Canonical), err, MaxDefinitionSize)
+	}
+
+	r = Source("big.yaml", src(tail+1), nil)
+	want := fmt.Sprintf("big.yaml:1:1: the definition is %d bytes in canonical form", MaxDefinitionSize+1)
+	if r.Valid() || !strings.HasPrefix(r.Diagnostics.Error(), want) {
+		t.Errorf("one byte over: want an error starting %q, got\n%v", want, r.Diagnostics)
+	}
+}

@@ -15,7 +15,8 @@ import (
 // expressions, activity inputs, canonical form) with arbitrary bytes. It
 // must never panic, every diagnostic must carry a position in the file,
 // and a valid definition's canonical form must decode to the same
-// canonical bytes (the form recorded in history is stable). The seeds are
+// canonical bytes (the form recorded in history is stable), whose size
+// dsl.CanonicalSize gives without making it. The seeds are
 // the examples and every invalid golden case, so `go test` replays them.
 func FuzzValidate(f *testing.F) {
 	examples, _ := filepath.Glob("../../examples/*.yaml")
@@ -52,6 +53,9 @@ func FuzzValidate(f *testing.F) {
 		}
 		if err := r.Canonicalize(); err != nil {
 			t.Fatalf("canonical form: %v", err)
+		}
+		if n := dsl.CanonicalSize(r.Workflow); n != len(r.Definition.Canonical) {
+			t.Fatalf("CanonicalSize %d, canonical form %d bytes:\n%s", n, len(r.Definition.Canonical), r.Definition.Canonical)
 		}
 		w, err := dsl.Unmarshal(r.Definition.Canonical)
 		if err != nil {

@@ -37,8 +37,10 @@ func (r *Result) Valid() bool { return !r.Diagnostics.HasErrors() }
 func Source(filename string, src []byte, reg *activities.Registry) *Result {
 	rs := newResolver(filename, reg)
 	r := rs.source(filename, src)
-	if r.Valid() && len(src)+rs.bundled > measureAbove {
-		// Large enough to be near the limit: measure the canonical form.
+	if r.Valid() && len(src)+rs.bundled > measureAbove && dsl.CanonicalSize(r.Workflow) > MaxDefinitionSize {
+		// Over the limit by the measure of dsl.CanonicalSize, which is
+		// exact for definitions read from YAML: make the canonical form,
+		// so that the size reported is the form's own.
 		if err := r.Canonicalize(); err == nil && len(r.Definition.Canonical) > MaxDefinitionSize {
 			n := len(r.Definition.Canonical)
 			r.Workflow, r.Definition = nil, nil
@@ -59,8 +61,9 @@ func Source(filename string, src []byte, reg *activities.Registry) *Result {
 const MaxDefinitionSize = 2<<20 - 1<<10
 
 // measureAbove is the size (the file and its bundled child definitions)
-// above which Source makes the canonical form to measure it exactly;
-// below it, defaults cannot grow a definition to MaxDefinitionSize.
+// above which Source measures the canonical form (dsl.CanonicalSize,
+// without making it); below it, defaults cannot grow a definition to
+// MaxDefinitionSize.
 const measureAbove = 64 << 10
 
 func newResolver(filename string, reg *activities.Registry) *resolver {
