@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -48,7 +49,14 @@ func (r *Registry) CheckInput(name string, with any) []InputError {
 	if e == nil || e.input == nil {
 		return nil
 	}
-	res, err := e.input.Validate(gojsonschema.NewGoLoader(with))
+	// A value of the value model is handed to the validator as the
+	// document it would decode from the value's JSON encoding; any other
+	// value is encoded and decoded.
+	loader := gojsonschema.NewGoLoader(with)
+	if doc, ok := jsonDoc(with); ok {
+		loader = gojsonschema.NewRawLoader(doc)
+	}
+	res, err := e.input.Validate(loader)
 	if err != nil {
 		return []InputError{{Msg: "cannot be encoded as JSON: " + err.Error()}}
 	}
@@ -66,6 +74,52 @@ func (r *Registry) CheckInput(name string, with any) []InputError {
 		return strings.Compare(a.Msg, b.Msg)
 	})
 	return slices.Compact(errs)
+}
+
+// jsonDoc returns v, a value of the value model, as gojsonschema decodes
+// its JSON encoding (json.Number for numbers), without encoding it. It
+// reports false for any other value, and for values whose JSON encoding
+// would differ from them (strings that are not UTF-8, floats that have
+// none).
+func jsonDoc(v any) (any, bool) {
+	switch t := v.(type) {
+	case nil, bool:
+		return t, true
+	case string:
+		return t, utf8.ValidString(t)
+	case int:
+		return json.Number(strconv.Itoa(t)), true
+	case float64:
+		b, err := json.Marshal(t)
+		return json.Number(b), err == nil
+	case []any:
+		if t == nil {
+			return nil, true
+		}
+		out := make([]any, len(t))
+		for i, e := range t {
+			d, ok := jsonDoc(e)
+			if !ok {
+				return nil, false
+			}
+			out[i] = d
+		}
+		return out, true
+	case map[string]any:
+		if t == nil {
+			return nil, true
+		}
+		out := make(map[string]any, len(t))
+		for k, e := range t {
+			d, ok := jsonDoc(e)
+			if !ok || !utf8.ValidString(k) {
+				return nil, false
+			}
+			out[k] = d
+		}
+		return out, true
+	}
+	return nil, false
 }
 
 // inputError turns one gojsonschema result into an InputError with a dslrun

@@ -109,7 +109,7 @@ func join(path, key string) string {
 	return path + "." + key
 }
 
-func index(path string, i int) string { return fmt.Sprintf("%s[%d]", path, i) }
+func index(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
 
 // fields reads a mapping whose keys must be among allowed. Unknown keys are
 // reported with a suggestion. It returns the value nodes and the key nodes
