@@ -43,13 +43,13 @@ func (b *builder) workflow(n *yaml.Node) *Workflow {
 	}
 	b.require(f, n, "", requiredOf("", "")...)
 	root := &scope{vars: ScopeWorkflow.Vars()}
-	if v := f.vals["dsl"]; v != nil {
+	if v := f.val("dsl"); v != nil {
 		if s, ok := b.str(v, "dsl"); ok && s != Version {
 			b.errorf(v, "dsl", CodeValue, "unsupported DSL version %q (this dslrun reads %q)", s, Version)
 		}
 		w.DSL = Version
 	}
-	if v := f.vals["name"]; v != nil {
+	if v := f.val("name"); v != nil {
 		if s, ok := b.nonEmpty(v, "name"); ok {
 			if !nameRe.MatchString(s) {
 				b.errorf(v, "name", CodeValue, "name %q must be letters, digits, '-', '_' or '.', up to 200 characters", s)
@@ -57,29 +57,29 @@ func (b *builder) workflow(n *yaml.Node) *Workflow {
 			w.Name = s
 		}
 	}
-	if v := f.vals["description"]; v != nil {
+	if v := f.val("description"); v != nil {
 		w.Description, _ = b.str(v, "description")
 	}
-	if v := f.vals["input"]; v != nil {
+	if v := f.val("input"); v != nil {
 		w.Input = b.jsonSchema(v, "input")
 	}
-	if v := f.vals["state"]; v != nil {
+	if v := f.val("state"); v != nil {
 		if sf, ok := b.fields(v, "state", nil); ok {
 			w.State = map[string]Value{}
 			for _, k := range sf.order {
-				if _, ok := b.ident(sf.keys[k], join("state", k), "state variable"); ok {
-					w.State[k] = b.value(sf.vals[k], join("state", k), &scope{vars: ScopeState.Vars()})
+				if _, ok := b.ident(sf.key(k), join("state", k), "state variable"); ok {
+					w.State[k] = b.value(sf.val(k), join("state", k), &scope{vars: ScopeState.Vars()})
 				}
 			}
 		}
 	}
-	if v := f.vals["activity"]; v != nil {
+	if v := f.val("activity"); v != nil {
 		w.Activity = b.activityOptions(v, "activity", nil)
 	}
-	if v := f.vals["options"]; v != nil {
+	if v := f.val("options"); v != nil {
 		w.Options = b.workflowOptions(v, "options")
 	}
-	if v := f.vals["schedule"]; v != nil {
+	if v := f.val("schedule"); v != nil {
 		w.Schedule = b.schedule(v, "schedule")
 		if o := w.Options; o != nil && w.Schedule != nil {
 			// The schedule starts the runs, when it says: a cron or a start
@@ -92,25 +92,25 @@ func (b *builder) workflow(n *yaml.Node) *Workflow {
 			}
 		}
 	}
-	if v := f.vals["continueAsNew"]; v != nil {
+	if v := f.val("continueAsNew"); v != nil {
 		w.ContinueAsNew = b.autoContinueAsNew(v, "continueAsNew")
 	}
-	if v := f.vals["signals"]; v != nil {
+	if v := f.val("signals"); v != nil {
 		w.Signals = b.signals(v, "signals", root)
 	}
-	if v := f.vals["queries"]; v != nil {
+	if v := f.val("queries"); v != nil {
 		w.Queries = b.queries(v, "queries", root)
 	}
-	if v := f.vals["updates"]; v != nil {
+	if v := f.val("updates"); v != nil {
 		w.Updates = b.updates(v, "updates", root)
 	}
-	if v := f.vals["steps"]; v != nil {
+	if v := f.val("steps"); v != nil {
 		w.Steps = b.steps(v, "steps", root)
 		if v.Kind == yaml.SequenceNode && len(v.Content) == 0 {
 			b.errorf(v, "steps", CodeValue, "a workflow needs at least one step")
 		}
 	}
-	if v := f.vals["output"]; v != nil {
+	if v := f.val("output"); v != nil {
 		w.Output = b.value(v, "output", root)
 	}
 	return w
@@ -186,11 +186,11 @@ func (b *builder) retry(n *yaml.Node, path string) *RetryPolicy {
 	}
 	r := &RetryPolicy{}
 	b.readKeys(f, n, path, "retryPolicy", r, nil)
-	if v := f.vals["backoffCoefficient"]; v != nil && r.BackoffCoefficient != 0 && r.BackoffCoefficient < 1 {
+	if v := f.val("backoffCoefficient"); v != nil && r.BackoffCoefficient != 0 && r.BackoffCoefficient < 1 {
 		b.errorf(v, join(path, "backoffCoefficient"), CodeValue, "backoff coefficient must be at least 1")
 	}
 	if r.MaximumInterval != 0 && r.InitialInterval != 0 && r.MaximumInterval < r.InitialInterval {
-		b.errorf(f.vals["maximumInterval"], join(path, "maximumInterval"), CodeValue, "maximum interval is shorter than the initial interval")
+		b.errorf(f.val("maximumInterval"), join(path, "maximumInterval"), CodeValue, "maximum interval is shorter than the initial interval")
 	}
 	return r
 }
@@ -212,7 +212,7 @@ func (b *builder) workflowOptions(n *yaml.Node, path string) *WorkflowOptions {
 	o := &WorkflowOptions{}
 	inputOnly := &scope{vars: ScopeStart.Vars()}
 	b.readKeys(f, n, path, "workflowOptions", o, inputOnly, "cron", "memo", "searchAttributes")
-	if v := f.vals["cron"]; v != nil {
+	if v := f.val("cron"); v != nil {
 		if s, ok := b.nonEmpty(v, join(path, "cron")); ok {
 			if err := checkCron(s); err != nil {
 				b.errorf(v, join(path, "cron"), CodeValue, "%v", err)
@@ -220,14 +220,14 @@ func (b *builder) workflowOptions(n *yaml.Node, path string) *WorkflowOptions {
 			o.Cron = s
 		}
 	}
-	if v := f.vals["memo"]; v != nil {
+	if v := f.val("memo"); v != nil {
 		o.Memo = b.mapValue(v, join(path, "memo"), inputOnly)
 	}
-	if v := f.vals["searchAttributes"]; v != nil {
+	if v := f.val("searchAttributes"); v != nil {
 		o.SearchAttributes = b.mapValue(v, join(path, "searchAttributes"), inputOnly)
 	}
 	if o.Cron != "" && o.StartDelay != 0 {
-		b.errorf(f.vals["startDelay"], join(path, "startDelay"), CodeValue, "startDelay cannot be combined with cron")
+		b.errorf(f.val("startDelay"), join(path, "startDelay"), CodeValue, "startDelay cannot be combined with cron")
 	}
 	return o
 }
@@ -249,7 +249,7 @@ func (b *builder) schedule(n *yaml.Node, path string) *Schedule {
 	}
 	s := &Schedule{}
 	b.readKeys(f, n, path, "schedule", s, nil, "intervals", "cron", "calendars", "skip", "memo", "searchAttributes")
-	if v := f.vals["intervals"]; v != nil {
+	if v := f.val("intervals"); v != nil {
 		p := join(path, "intervals")
 		if v.Kind != yaml.SequenceNode {
 			b.errorf(v, p, CodeType, "expected a list, got %s", describe(v))
@@ -266,7 +266,7 @@ func (b *builder) schedule(n *yaml.Node, path string) *Schedule {
 			}
 		}
 	}
-	if v := f.vals["cron"]; v != nil {
+	if v := f.val("cron"); v != nil {
 		p := join(path, "cron")
 		s.Cron = b.strList(v, p)
 		for i, c := range s.Cron {
@@ -275,18 +275,18 @@ func (b *builder) schedule(n *yaml.Node, path string) *Schedule {
 			}
 		}
 	}
-	s.Calendars = b.calendars(f.vals["calendars"], join(path, "calendars"))
-	s.Skip = b.calendars(f.vals["skip"], join(path, "skip"))
+	s.Calendars = b.calendars(f.val("calendars"), join(path, "calendars"))
+	s.Skip = b.calendars(f.val("skip"), join(path, "skip"))
 	if st, et := timeOf(s.StartTime), timeOf(s.EndTime); !st.IsZero() && !et.IsZero() && et.Before(st) {
-		b.errorf(f.vals["endTime"], join(path, "endTime"), CodeValue, "endTime %s is before startTime %s", s.EndTime, s.StartTime)
+		b.errorf(f.val("endTime"), join(path, "endTime"), CodeValue, "endTime %s is before startTime %s", s.EndTime, s.StartTime)
 	}
 	if s.CatchupWindow != 0 && s.CatchupWindow < Duration(10*time.Second) {
-		b.errorf(f.vals["catchupWindow"], join(path, "catchupWindow"), CodeValue, "catch-up window must be at least 10s (Temporal's shortest)")
+		b.errorf(f.val("catchupWindow"), join(path, "catchupWindow"), CodeValue, "catch-up window must be at least 10s (Temporal's shortest)")
 	}
-	if v := f.vals["memo"]; v != nil {
+	if v := f.val("memo"); v != nil {
 		s.Memo = b.mapValue(v, join(path, "memo"), nil)
 	}
-	if v := f.vals["searchAttributes"]; v != nil {
+	if v := f.val("searchAttributes"); v != nil {
 		s.SearchAttributes = b.mapValue(v, join(path, "searchAttributes"), nil)
 		for i := 0; v.Kind == yaml.MappingNode && i+1 < len(v.Content); i += 2 {
 			if k := v.Content[i].Value; !searchAttributeValue(s.SearchAttributes[k]) {
@@ -340,7 +340,7 @@ func (b *builder) calendars(v *yaml.Node, p string) []ScheduleCalendar {
 			f   calendar.Field
 			dst *string
 		}{{calendar.Second, &cal.Second}, {calendar.Minute, &cal.Minute}, {calendar.Hour, &cal.Hour}, {calendar.DayOfMonth, &cal.DayOfMonth}, {calendar.Month, &cal.Month}, {calendar.Year, &cal.Year}, {calendar.DayOfWeek, &cal.DayOfWeek}, {calendar.Field{Name: "comment"}, &cal.Comment}} {
-			v := cf.vals[fd.f.Name]
+			v := cf.val(fd.f.Name)
 			if v == nil {
 				continue
 			}
@@ -397,12 +397,12 @@ func (b *builder) handlerNames(n *yaml.Node, path string, catchAll bool) (fieldM
 	for _, k := range f.order {
 		if k == "*" {
 			if !catchAll {
-				b.errorf(f.keys[k], join(path, k), CodeValue, "a catch-all \"*\" handler exists only for signals")
+				b.errorf(f.key(k), join(path, k), CodeValue, "a catch-all \"*\" handler exists only for signals")
 			}
 			continue
 		}
 		if !handlerNameRe.MatchString(k) {
-			b.errorf(f.keys[k], join(path, k), CodeValue, "handler name %q must be letters, digits, '-', '_' or '.'", k)
+			b.errorf(f.key(k), join(path, k), CodeValue, "handler name %q must be letters, digits, '-', '_' or '.'", k)
 		}
 	}
 	return f, true
@@ -419,15 +419,15 @@ func (b *builder) signals(n *yaml.Node, path string, root *scope) map[string]*Si
 	sc := root.with(ScopeHandler.Vars()...)
 	for _, k := range f.order {
 		p := join(path, k)
-		v := f.vals[k]
+		v := f.val(k)
 		before := len(b.ds)
 		sf, ok := b.fields(v, p, keysOf("signalHandler"))
 		if !ok {
 			continue
 		}
-		s := &Signal{Pos: b.pos(f.keys[k])}
+		s := &Signal{Pos: b.pos(f.key(k))}
 		b.readKeys(sf, v, p, "signalHandler", s, sc)
-		if sf.vals["set"] == nil && sf.vals["do"] == nil && len(b.ds) == before {
+		if sf.val("set") == nil && sf.val("do") == nil && len(b.ds) == before {
 			b.errorf(v, p, CodeRequired, "a signal handler needs set or do")
 		}
 		out[k] = s
@@ -443,7 +443,7 @@ func (b *builder) queries(n *yaml.Node, path string, root *scope) map[string]*Qu
 	out := map[string]*Query{}
 	sc := root.with(ScopeHandler.Vars()...)
 	for _, k := range f.order {
-		out[k] = &Query{Pos: b.pos(f.keys[k]), Result: b.value(f.vals[k], join(path, k), sc)}
+		out[k] = &Query{Pos: b.pos(f.key(k)), Result: b.value(f.val(k), join(path, k), sc)}
 	}
 	return out
 }
@@ -457,12 +457,12 @@ func (b *builder) updates(n *yaml.Node, path string, root *scope) map[string]*Up
 	sc := root.with(ScopeHandler.Vars()...)
 	for _, k := range f.order {
 		p := join(path, k)
-		v := f.vals[k]
+		v := f.val(k)
 		uf, ok := b.fields(v, p, keysOf("updateHandler"))
 		if !ok {
 			continue
 		}
-		u := &Update{Pos: b.pos(f.keys[k])}
+		u := &Update{Pos: b.pos(f.key(k))}
 		b.readKeys(uf, v, p, "updateHandler", u, sc)
 		out[k] = u
 	}
@@ -479,8 +479,8 @@ func (b *builder) setValues(n *yaml.Node, path string, sc *scope) map[string]Val
 	}
 	out := map[string]Value{}
 	for _, k := range f.order {
-		if _, ok := b.ident(f.keys[k], join(path, k), "state variable"); ok {
-			out[k] = b.value(f.vals[k], join(path, k), sc)
+		if _, ok := b.ident(f.key(k), join(path, k), "state variable"); ok {
+			out[k] = b.value(f.val(k), join(path, k), sc)
 		}
 	}
 	return out
@@ -528,7 +528,7 @@ func (b *builder) step(n *yaml.Node, path string, sc *scope) *Step {
 			if k == "id" || slices.Contains(stepKeysAll(), k) {
 				continue
 			}
-			b.unknownKey(f.keys[k], path, all)
+			b.unknownKey(f.key(k), path, all)
 			if sg := suggest(k, all); sg != "" && sg != "id" {
 				suggested = true
 			}
@@ -543,18 +543,18 @@ func (b *builder) step(n *yaml.Node, path string, sc *scope) *Step {
 		for i, k := range kinds {
 			names[i] = string(k)
 		}
-		b.errorf(f.keys[string(kinds[1])], path, CodeStepKind, "step has more than one kind: %s", strings.Join(names, " and "))
+		b.errorf(f.key(string(kinds[1])), path, CodeStepKind, "step has more than one kind: %s", strings.Join(names, " and "))
 		return nil
 	}
 	kind := kinds[0]
 	s := &Step{Pos: b.pos(n), Kind: kind}
-	allowed := append([]string{"id", string(kind)}, stepKeysOf(kind)...)
+	allowed := tables().allowed[kind]
 	for _, k := range f.order {
 		if !slices.Contains(allowed, k) {
-			b.unknownKey(f.keys[k], path, allowed)
+			b.unknownKey(f.key(k), path, allowed)
 		}
 	}
-	if v := f.vals["id"]; v != nil {
+	if v := f.val("id"); v != nil {
 		if id, ok := b.ident(v, join(path, "id"), "step id"); ok {
 			if first, dup := b.ids[id]; dup {
 				b.errorf(v, join(path, "id"), CodeDuplicateID, "duplicate step id %q (first at line %d)", id, first.Line)
@@ -564,7 +564,7 @@ func (b *builder) step(n *yaml.Node, path string, sc *scope) *Step {
 			s.ID = id
 		}
 	}
-	kv := f.vals[string(kind)]
+	kv := f.val(string(kind))
 	s.Body = kindOf(kind).build(b, stepSrc{n: n, f: f, kv: kv, path: path, kp: join(path, string(kind)), sc: sc})
 	return s
 }

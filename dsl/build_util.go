@@ -115,19 +115,61 @@ func index(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]
 // reported with a suggestion. It returns the value nodes and the key nodes
 // by key.
 type fieldMap struct {
-	vals map[string]*yaml.Node
-	keys map[string]*yaml.Node
 	// order lists the keys as written.
 	order []string
+	// nodes holds the key node and the value node of each key of order.
+	nodes []*yaml.Node
+	// index maps each key to its place in order, in a mapping of more than
+	// smallMapping keys; smaller ones are searched.
+	index map[string]int
 }
 
-func (f fieldMap) has(k string) bool { return f.vals[k] != nil }
+// smallMapping is the most keys that a fieldMap searches without an index.
+const smallMapping = 16
+
+func (f fieldMap) find(k string) int {
+	if f.index != nil {
+		if i, ok := f.index[k]; ok {
+			return i
+		}
+		return -1
+	}
+	for i, o := range f.order {
+		if o == k {
+			return i
+		}
+	}
+	return -1
+}
+
+// val returns the value node of key k, nil when absent.
+func (f fieldMap) val(k string) *yaml.Node {
+	if i := f.find(k); i >= 0 {
+		return f.nodes[2*i+1]
+	}
+	return nil
+}
+
+// key returns the key node of key k, nil when absent.
+func (f fieldMap) key(k string) *yaml.Node {
+	if i := f.find(k); i >= 0 {
+		return f.nodes[2*i]
+	}
+	return nil
+}
+
+func (f fieldMap) has(k string) bool { return f.find(k) >= 0 }
 
 func (b *builder) fields(n *yaml.Node, path string, allowed []string) (fieldMap, bool) {
-	f := fieldMap{vals: map[string]*yaml.Node{}, keys: map[string]*yaml.Node{}}
+	var f fieldMap
 	if n.Kind != yaml.MappingNode {
 		b.errorf(n, path, CodeType, "expected a mapping, got %s", describe(n))
 		return f, false
+	}
+	size := len(n.Content) / 2
+	f.order, f.nodes = make([]string, 0, size), make([]*yaml.Node, 0, 2*size)
+	if size > smallMapping {
+		f.index = make(map[string]int, size)
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
@@ -139,12 +181,14 @@ func (b *builder) fields(n *yaml.Node, path string, allowed []string) (fieldMap,
 			b.unknownKey(k, path, allowed)
 			continue
 		}
-		if _, dup := f.vals[k.Value]; dup {
+		if f.has(k.Value) {
 			continue // reported by Decode
 		}
-		f.vals[k.Value] = v
-		f.keys[k.Value] = k
+		if f.index != nil {
+			f.index[k.Value] = len(f.order)
+		}
 		f.order = append(f.order, k.Value)
+		f.nodes = append(f.nodes, k, v)
 	}
 	return f, true
 }

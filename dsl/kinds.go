@@ -60,7 +60,7 @@ type stepSrc struct {
 }
 
 // val returns the value of the step's key k, nil when absent.
-func (s stepSrc) val(k string) *yaml.Node { return s.f.vals[k] }
+func (s stepSrc) val(k string) *yaml.Node { return s.f.val(k) }
 
 // keyPath returns the path of the step's key k.
 func (s stepSrc) keyPath(k string) string { return join(s.path, k) }

@@ -201,6 +201,10 @@ type keyTables struct {
 	defs     map[string][]string // Def name ("" for the root) → its keys
 	required map[string][]string // Def name → its required keys
 	steps    map[Kind][]string   // kind → its keys besides the kind key and id
+	// allowed maps each kind to every key a step of it allows: id, the
+	// kind key, then steps[kind].
+	allowed map[Kind][]string
+	byName  map[string]*Def // Def name → Def
 }
 
 var tables = sync.OnceValue(func() keyTables {
@@ -209,8 +213,11 @@ var tables = sync.OnceValue(func() keyTables {
 		defs:     map[string][]string{"": l.Root.KeyNames()},
 		required: map[string][]string{"": l.Root.RequiredKeys()},
 		steps:    map[Kind][]string{},
+		allowed:  map[Kind][]string{},
+		byName:   map[string]*Def{"": l.Root},
 	}
 	for _, d := range l.Defs {
+		t.byName[d.Name] = d
 		t.defs[d.Name] = d.KeyNames()
 		t.required[d.Name] = d.RequiredKeys()
 	}
@@ -222,6 +229,7 @@ var tables = sync.OnceValue(func() keyTables {
 			}
 		}
 		t.steps[s.Kind] = keys
+		t.allowed[s.Kind] = append([]string{"id", string(s.Kind)}, keys...)
 	}
 	return t
 })

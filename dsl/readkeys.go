@@ -118,19 +118,17 @@ func refName(schema map[string]any) string {
 // here), the other required keys are not read either; optional keys are.
 // It reports whether every required key (but those in skip) is there.
 func (b *builder) readKeys(f fieldMap, n *yaml.Node, path, def string, dst any, sc *scope, skip ...string) bool {
-	d := Lang().Def(def)
-	var required []string
-	for _, k := range d.RequiredKeys() {
-		if !slices.Contains(skip, k) {
-			required = append(required, k)
-		}
+	d := tables().byName[def]
+	required := tables().required[def]
+	if slices.ContainsFunc(required, func(k string) bool { return slices.Contains(skip, k) }) {
+		required = slices.DeleteFunc(slices.Clone(required), func(k string) bool { return slices.Contains(skip, k) })
 	}
 	complete := b.require(f, n, path, required...)
 	fields := fieldsOf(reflect.TypeOf(dst).Elem())
 	v := reflect.ValueOf(dst).Elem()
 	rs := readersOf(d)
 	for i, k := range d.Keys {
-		kn := f.vals[k.Name]
+		kn := f.val(k.Name)
 		if kn == nil || slices.Contains(skip, k.Name) || (k.Required && !complete) {
 			continue
 		}

@@ -150,16 +150,16 @@ func buildChild(b *builder, s stepSrc) Body {
 	c := &ChildStep{Wait: true, ParentClosePolicy: "terminate"}
 	switch {
 	case f.has("workflow") && f.has("file"):
-		b.errorf(f.keys["file"], join(path, "file"), CodeValue, "a child names its workflow or its file, not both")
+		b.errorf(f.key("file"), join(path, "file"), CodeValue, "a child names its workflow or its file, not both")
 	case f.has("file"):
-		if file, ok := b.nonEmpty(f.vals["file"], join(path, "file")); ok {
+		if file, ok := b.nonEmpty(f.val("file"), join(path, "file")); ok {
 			if !strings.HasSuffix(file, ".yaml") && !strings.HasSuffix(file, ".yml") {
-				b.errorf(f.vals["file"], join(path, "file"), CodeValue, "child file %q must be a .yaml or .yml file", file)
+				b.errorf(f.val("file"), join(path, "file"), CodeValue, "child file %q must be a .yaml or .yml file", file)
 			}
 			c.File = file
 		}
 	case b.require(f, n, path, "workflow"):
-		c.Workflow, _ = b.template(f.vals["workflow"], join(path, "workflow"), sc)
+		c.Workflow, _ = b.template(f.val("workflow"), join(path, "workflow"), sc)
 	}
 	b.readKeys(f, n, path, "childOptions", c, sc, "workflow", "file")
 	return c

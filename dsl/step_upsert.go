@@ -53,7 +53,7 @@ func init() {
 			}
 			st := &UpsertStep{}
 			for _, k := range []string{"searchAttributes", "memo"} {
-				v := f.vals[k]
+				v := f.val(k)
 				if v == nil {
 					continue
 				}

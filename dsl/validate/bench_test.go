@@ -5,7 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dslrun/dslrun/dsl"
 	"github.com/dslrun/dslrun/dsl/validate"
+	"github.com/dslrun/dslrun/schema"
 )
 
 // generate returns a definition of n steps that exercises the whole
@@ -48,5 +50,48 @@ func TestGeneratedValid(t *testing.T) {
 	r := validate.Source("gen.yaml", generate(100), registry(t))
 	if !r.Valid() {
 		t.Fatal(r.Diagnostics)
+	}
+}
+
+// BenchmarkValidateStages measures the stages of the pipeline alone on the
+// generated definitions: YAML decoding into a node tree with its limits
+// (dsl.Decode, gopkg.in/yaml.v3), the model with every expression compiled
+// (dsl.Build), the JSON schema (schema.Validate, which Source runs beside
+// Build) and the size of the canonical form (dsl.CanonicalSize).
+func BenchmarkValidateStages(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		src := generate(n)
+		root, ds := dsl.Decode("gen.yaml", src)
+		if ds.HasErrors() {
+			b.Fatal(ds)
+		}
+		w, ds := dsl.Build("gen.yaml", root)
+		if ds.HasErrors() {
+			b.Fatal(ds)
+		}
+		b.Run(fmt.Sprintf("decode/steps=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				dsl.Decode("gen.yaml", src)
+			}
+		})
+		b.Run(fmt.Sprintf("build/steps=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				dsl.Build("gen.yaml", root)
+			}
+		})
+		b.Run(fmt.Sprintf("schema/steps=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				schema.Validate("gen.yaml", root)
+			}
+		})
+		b.Run(fmt.Sprintf("size/steps=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				dsl.CanonicalSize(w)
+			}
+		})
 	}
 }
