@@ -13,59 +13,110 @@ import (
 // compileSites compiles every expression of the definition with the
 // variables in scope where it stands, and checks that steps.<id> and
 // state.<name> references name a step id and a state variable that exist.
+// A text that stands in many places with the same scope (a step list's
+// ${ state.total } a thousand times) is parsed and compiled once.
 func (b *builder) compileSites() {
 	ids := sortedKeys(b.ids)
 	stateNames := sortedKeys(b.stateKeys)
+	done := map[compiledKey]*compiledSite{}
 	for _, s := range b.sites {
-		t, err := expression.Parse(s.raw)
-		if err != nil {
-			b.exprError(s, err)
+		c := done[compiledKey{s.raw, s.scope}]
+		if c == nil {
+			c = &compiledSite{}
+			c.t, c.parseErr = expression.Parse(s.raw)
+			done[compiledKey{s.raw, s.scope}] = c
+		}
+		if c.parseErr != nil {
+			b.exprError(s, c.parseErr)
 			continue
 		}
+		t := c.t
 		if s.want == wantBool && !t.Whole() {
 			b.errorf(s.node, s.path, CodeExpression, "a condition must be a boolean or a single ${ ... } expression")
 			continue
 		}
-		progs, err := t.Compile(s.scope.names())
-		if err != nil {
-			b.exprError(s, err)
+		if !c.compiled {
+			c.compile(s.scope)
+		}
+		if c.compileErr != nil {
+			b.exprError(s, c.compileErr)
 			continue
 		}
 		if t.Whole() {
-			b.checkResult(s, progs[0].Result())
+			b.checkResult(s, c.result)
 		}
-		var exprParts []expression.Part
-		for _, p := range t.Parts() {
-			if p.Expr {
-				exprParts = append(exprParts, p)
-			}
-		}
-		for i, prog := range progs {
-			partLine, partCol := t.Position(exprParts[i].Offset)
-			for _, ref := range prog.References() {
-				line, col := ref.Line+partLine-1, ref.Col
-				if ref.Line == 1 {
-					col = partCol + ref.Col - 1
+		for _, r := range c.refs {
+			ref, line, col := r.Ref, r.line, r.col
+			switch ref.Root {
+			case "steps":
+				if _, ok := b.ids[ref.Field]; !ok {
+					b.refError(s, line, col, "unknown step id %q", ref.Field, ids)
 				}
-				switch ref.Root {
-				case "steps":
-					if _, ok := b.ids[ref.Field]; !ok {
-						b.refError(s, line, col, "unknown step id %q", ref.Field, ids)
-					}
-				case "state":
-					if !b.stateKeys[ref.Field] {
-						b.refError(s, line, col, "unknown state variable %q", ref.Field, stateNames)
-					}
-				case VarWorkflow:
-					if !slices.Contains(WorkflowFields, ref.Field) {
-						b.refError(s, line, col, "unknown workflow field %q", ref.Field, WorkflowFields)
-					}
-				case VarInput:
-					if known := b.inputFields; known != nil && !slices.Contains(known, ref.Field) {
-						b.refWarning(s, line, col, "the input schema has no property %q", ref.Field, known)
-					}
+			case "state":
+				if !b.stateKeys[ref.Field] {
+					b.refError(s, line, col, "unknown state variable %q", ref.Field, stateNames)
+				}
+			case VarWorkflow:
+				if !slices.Contains(WorkflowFields, ref.Field) {
+					b.refError(s, line, col, "unknown workflow field %q", ref.Field, WorkflowFields)
+				}
+			case VarInput:
+				if known := b.inputFields; known != nil && !slices.Contains(known, ref.Field) {
+					b.refWarning(s, line, col, "the input schema has no property %q", ref.Field, known)
 				}
 			}
+		}
+	}
+}
+
+// compiledKey is a text with expressions and the scope it is compiled in.
+type compiledKey struct {
+	raw   string
+	scope *scope
+}
+
+// compiledSite is what compileSites learnt of one text in one scope.
+type compiledSite struct {
+	t        *expression.Template
+	parseErr error
+	// compiled reports whether the fields below are set.
+	compiled   bool
+	compileErr error
+	result     reflect.Kind // of a whole-value expression
+	// refs are the references of every expression of the text, with their
+	// lines and columns in the text.
+	refs []siteRef
+}
+
+type siteRef struct {
+	expression.Ref
+	line, col int
+}
+
+func (c *compiledSite) compile(sc *scope) {
+	c.compiled = true
+	progs, err := c.t.Compile(sc.names())
+	if err != nil {
+		c.compileErr = err
+		return
+	}
+	if c.t.Whole() {
+		c.result = progs[0].Result()
+	}
+	var exprParts []expression.Part
+	for _, p := range c.t.Parts() {
+		if p.Expr {
+			exprParts = append(exprParts, p)
+		}
+	}
+	for i, prog := range progs {
+		partLine, partCol := c.t.Position(exprParts[i].Offset)
+		for _, ref := range prog.References() {
+			line, col := ref.Line+partLine-1, ref.Col
+			if ref.Line == 1 {
+				col = partCol + ref.Col - 1
+			}
+			c.refs = append(c.refs, siteRef{ref, line, col})
 		}
 	}
 }
