@@ -8,6 +8,7 @@ import (
 	"github.com/dslrun/dslrun/dsl"
 	"github.com/dslrun/dslrun/dsl/validate"
 	"github.com/dslrun/dslrun/schema"
+	"gopkg.in/yaml.v3"
 )
 
 // generate returns a definition of n steps that exercises the whole
@@ -54,8 +55,8 @@ func TestGeneratedValid(t *testing.T) {
 }
 
 // BenchmarkValidateStages measures the stages of the pipeline alone on the
-// generated definitions: YAML decoding into a node tree with its limits
-// (dsl.Decode, gopkg.in/yaml.v3), the model with every expression compiled
+// generated definitions: gopkg.in/yaml.v3 alone (into a yaml.Node), YAML
+// decoding into a node tree with dslrun's limits (dsl.Decode), the model with every expression compiled
 // (dsl.Build), the JSON schema (schema.Validate, which Source runs beside
 // Build) and the size of the canonical form (dsl.CanonicalSize).
 func BenchmarkValidateStages(b *testing.B) {
@@ -69,6 +70,15 @@ func BenchmarkValidateStages(b *testing.B) {
 		if ds.HasErrors() {
 			b.Fatal(ds)
 		}
+		b.Run(fmt.Sprintf("yaml/steps=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				var doc yaml.Node
+				if err := yaml.Unmarshal(src, &doc); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 		b.Run(fmt.Sprintf("decode/steps=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
