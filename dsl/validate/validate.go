@@ -110,18 +110,20 @@ func (rs *resolver) source(filename string, src []byte) *Result {
 	schemaDone := make(chan dsl.Diagnostics, 1)
 	go func() { schemaDone <- schema.Validate(filename, root) }()
 	w, ds := dsl.Build(filename, root)
+	// Activity inputs and names are checked on what the builder made of
+	// the file also when it found errors elsewhere, so that they are
+	// reported with those, not in a second round (a step it could not
+	// build is left out); also beside the schema. Child files are read
+	// once the rest is valid.
+	var ads dsl.Diagnostics
+	if rs.reg != nil {
+		ads = append(checkActivityInputs(filename, root, w, rs.reg), checkActivityNames(filename, root, w, rs.reg)...)
+	}
 	sds := <-schemaDone
 	if !ds.HasErrors() {
 		ds = append(ds, sds...)
 	}
-	// Activity inputs and names are checked on what the builder made of
-	// the file also when it found errors elsewhere, so that they are
-	// reported with those, not in a second round (a step it could not
-	// build is left out). Child files are read once the rest is valid.
-	if rs.reg != nil {
-		ds = append(ds, checkActivityInputs(filename, root, w, rs.reg)...)
-		ds = append(ds, checkActivityNames(filename, root, w, rs.reg)...)
-	}
+	ds = append(ds, ads...)
 	if !ds.HasErrors() {
 		ds = append(ds, rs.bundleChildren(filename, root, w)...)
 	}
