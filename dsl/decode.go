@@ -217,16 +217,8 @@ func checkNodes(filename string, root *yaml.Node) Diagnostics {
 			continue
 		}
 		if n.Kind == yaml.MappingNode {
-			seen := make(map[string]*yaml.Node, len(n.Content)/2)
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				k := n.Content[i]
-				if k.Kind == yaml.ScalarNode {
-					if first, dup := seen[k.Value]; dup {
-						add(k, CodeDuplicateKey, "duplicate key %q (first at line %d)", k.Value, first.Line)
-					} else {
-						seen[k.Value] = k
-					}
-				}
+			for _, d := range duplicateKeys(n) {
+				add(d[1], CodeDuplicateKey, "duplicate key %q (first at line %d)", d[1].Value, d[0].Line)
 			}
 		}
 		for i := len(n.Content) - 1; i >= 0; i-- {
@@ -241,4 +233,38 @@ func checkNodes(filename string, root *yaml.Node) Diagnostics {
 		add(firstAlias, CodeYAML, "%s", msg)
 	}
 	return ds.Sort()
+}
+
+// duplicateKeys returns, for every scalar key of mapping n that repeats an
+// earlier one, the first key and the repeat. Small mappings, nearly all of
+// a file, are searched; larger ones use a map.
+func duplicateKeys(n *yaml.Node) [][2]*yaml.Node {
+	var out [][2]*yaml.Node
+	if len(n.Content) <= 2*smallMapping {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode {
+				continue
+			}
+			for j := 0; j < i; j += 2 {
+				if f := n.Content[j]; f.Kind == yaml.ScalarNode && f.Value == k.Value {
+					out = append(out, [2]*yaml.Node{f, k})
+					break
+				}
+			}
+		}
+		return out
+	}
+	seen := make(map[string]*yaml.Node, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if k.Kind == yaml.ScalarNode {
+			if first, dup := seen[k.Value]; dup {
+				out = append(out, [2]*yaml.Node{first, k})
+			} else {
+				seen[k.Value] = k
+			}
+		}
+	}
+	return out
 }
