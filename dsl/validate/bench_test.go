@@ -82,19 +82,25 @@ func BenchmarkValidateStages(b *testing.B) {
 		b.Run(fmt.Sprintf("decode/steps=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				dsl.Decode("gen.yaml", src)
+				if _, ds := dsl.Decode("gen.yaml", src); ds.HasErrors() {
+					b.Fatal(ds)
+				}
 			}
 		})
 		b.Run(fmt.Sprintf("build/steps=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				dsl.Build("gen.yaml", root)
+				if _, ds := dsl.Build("gen.yaml", root); ds.HasErrors() {
+					b.Fatal(ds)
+				}
 			}
 		})
 		b.Run(fmt.Sprintf("schema/steps=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				schema.Validate("gen.yaml", root)
+				if ds := schema.Validate("gen.yaml", root); ds.HasErrors() {
+					b.Fatal(ds)
+				}
 			}
 		})
 		b.Run(fmt.Sprintf("size/steps=%d", n), func(b *testing.B) {
