@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -463,9 +464,11 @@ func writeEventJSONL(w io.Writer, ev *historypb.HistoryEvent, raw bool) error {
 
 // expandEnvelope returns ev with the definition in its envelope (the
 // second argument of a start, a continue-as-new or a child workflow
-// started by a child step) as JSON when it was recorded deflated
-// (interpreter.NewEnvelope), so that it reads as it was written; ev itself
-// is left as it is.
+// started by a child step) as JSON when it was recorded compressed
+// (interpreter.NewEnvelope, or the compact start of interpreter.NewStart,
+// which then shows as the input, null when it was left out, and the
+// envelope with the definition and its hash), so that it reads as the run
+// reads it; ev itself is left as it is.
 func expandEnvelope(ev *historypb.HistoryEvent) *historypb.HistoryEvent {
 	var in *commonpb.Payloads
 	switch a := ev.GetAttributes().(type) {
@@ -476,13 +479,9 @@ func expandEnvelope(ev *historypb.HistoryEvent) *historypb.HistoryEvent {
 	case *historypb.HistoryEvent_StartChildWorkflowExecutionInitiatedEventAttributes:
 		in = a.StartChildWorkflowExecutionInitiatedEventAttributes.GetInput()
 	}
-	ps := in.GetPayloads()
-	if len(ps) < 2 {
-		return ev
-	}
 	dc := converter.GetDefaultDataConverter()
-	var env interpreter.Envelope
-	if dc.FromPayload(ps[1], &env) != nil || len(env.Deflated) == 0 {
+	ps, env, ok := startEnvelope(dc, in.GetPayloads())
+	if !ok {
 		return ev
 	}
 	def, err := env.Canonical()
@@ -494,16 +493,50 @@ func expandEnvelope(ev *historypb.HistoryEvent) *historypb.HistoryEvent {
 	if err != nil {
 		return ev
 	}
+	ps = append(slices.Clone(ps[:1]), p)
 	ev = proto.Clone(ev).(*historypb.HistoryEvent)
 	switch a := ev.GetAttributes().(type) {
 	case *historypb.HistoryEvent_WorkflowExecutionStartedEventAttributes:
-		a.WorkflowExecutionStartedEventAttributes.GetInput().Payloads[1] = p
+		a.WorkflowExecutionStartedEventAttributes.GetInput().Payloads = ps
 	case *historypb.HistoryEvent_WorkflowExecutionContinuedAsNewEventAttributes:
-		a.WorkflowExecutionContinuedAsNewEventAttributes.GetInput().Payloads[1] = p
+		a.WorkflowExecutionContinuedAsNewEventAttributes.GetInput().Payloads = ps
 	case *historypb.HistoryEvent_StartChildWorkflowExecutionInitiatedEventAttributes:
-		a.StartChildWorkflowExecutionInitiatedEventAttributes.GetInput().Payloads[1] = p
+		a.StartChildWorkflowExecutionInitiatedEventAttributes.GetInput().Payloads = ps
 	}
 	return ev
+}
+
+// startEnvelope reads the envelope of a run's arguments ps when its
+// definition is compressed (a deflated JSON envelope or the compact
+// start). It returns the arguments with the input first (a null payload
+// when the compact start left it out) and the envelope.
+func startEnvelope(dc converter.DataConverter, ps []*commonpb.Payload) ([]*commonpb.Payload, *interpreter.Envelope, bool) {
+	if len(ps) == 0 || len(ps) > 2 {
+		return nil, nil, false
+	}
+	raw := make([]json.RawMessage, 2)
+	for i, p := range ps {
+		if dc.FromPayload(p, &raw[i]) != nil {
+			return nil, nil, false
+		}
+	}
+	_, env, err := interpreter.DecodeArgs(raw[0], raw[1])
+	if err != nil || env == nil || (len(env.Deflated) == 0 && !isBinary(ps[len(ps)-1])) {
+		return nil, nil, false
+	}
+	if len(ps) == 1 {
+		null, err := dc.ToPayload(nil)
+		if err != nil {
+			return nil, nil, false
+		}
+		ps = []*commonpb.Payload{null, ps[0]}
+	}
+	return ps, env, true
+}
+
+// isBinary reports whether p holds bytes (binary/plain).
+func isBinary(p *commonpb.Payload) bool {
+	return string(p.GetMetadata()[converter.MetadataEncoding]) == converter.MetadataEncodingBinary
 }
 
 // eventGist says in a few words what an event is about.

@@ -643,7 +643,8 @@ func describeEvent(e *historypb.HistoryEvent) *replayEvent {
 }
 
 // isDslrunRun reports whether h is a run of the interpreter: its start
-// input carries an envelope with a definition (dslrun apply), or a
+// input carries an envelope with a definition or a compressed definition
+// (dslrun apply), or a
 // side-effect marker records one (a run started by name).
 func isDslrunRun(h *historypb.History) bool {
 	events := h.GetEvents()
@@ -652,6 +653,9 @@ func isDslrunRun(h *historypb.History) bool {
 		return true
 	}
 	if ps := start.GetInput().GetPayloads(); len(ps) > 1 && hasDefinition(ps[1]) {
+		return true
+	}
+	if _, env, ok := startEnvelope(converter.GetDefaultDataConverter(), start.GetInput().GetPayloads()); ok && env != nil {
 		return true
 	}
 	for _, e := range events {

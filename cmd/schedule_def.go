@@ -99,7 +99,7 @@ func planSchedule(d *dsl.Definition, taskQueue string) (*plannedSchedule, error)
 		SearchAttributes: sa,
 		Start:            start,
 		def:              d,
-		input:            start.Args[0],
+		input:            startInput(start),
 	}
 	return p, nil
 }
@@ -349,26 +349,43 @@ func appliedView(d *client.ScheduleDescription, dc converter.DataConverter) sche
 	if dc == nil {
 		dc = converter.GetDefaultDataConverter()
 	}
-	if len(a.Args) > 0 {
-		if p, ok := a.Args[0].(*commonpb.Payload); ok {
-			var in any
-			if err := dc.FromPayload(p, &in); err == nil {
-				v["input"] = jsonText(in)
-			}
+	if len(a.Args) > 2 {
+		return v
+	}
+	raw := make([]json.RawMessage, 2)
+	for i, arg := range a.Args {
+		p, ok := arg.(*commonpb.Payload)
+		if !ok || dc.FromPayload(p, &raw[i]) != nil {
+			return v
 		}
 	}
-	if len(a.Args) > 1 {
-		if p, ok := a.Args[1].(*commonpb.Payload); ok {
-			var env interpreter.Envelope
-			if err := dc.FromPayload(p, &env); err == nil && env.Hash != "" {
-				v["definition"] = env.Hash
-				if def, err := env.Canonical(); err == nil {
-					addDefinitionParts(v, def)
-				}
-			}
+	input, env, err := interpreter.DecodeArgs(raw[0], raw[1])
+	if err != nil {
+		return v
+	}
+	var in any
+	if len(input) > 0 && json.Unmarshal(input, &in) != nil {
+		return v
+	}
+	v["input"] = jsonText(in)
+	if env != nil && env.Hash != "" {
+		v["definition"] = env.Hash
+		if def, err := env.Canonical(); err == nil {
+			addDefinitionParts(v, def)
 		}
 	}
 	return v
+}
+
+// startInput is the input of a start that NewStart prepared: its first
+// argument, unless that is the definition alone.
+func startInput(s *interpreter.Start) any {
+	if len(s.Args) == 1 {
+		if _, ok := s.Args[0].([]byte); ok {
+			return nil
+		}
+	}
+	return s.Args[0]
 }
 
 // addDefinitionParts adds to v the keys of the schedule block of a

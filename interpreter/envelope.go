@@ -3,9 +3,12 @@ package interpreter
 import (
 	"bytes"
 	"compress/flate"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/dslrun/dslrun/dsl"
 )
 
 // The compact envelope: the canonical definition recorded DEFLATE-compressed
@@ -47,6 +50,48 @@ func NewEnvelope(canonical []byte, hash string) Envelope {
 		return Envelope{Deflated: d, Hash: hash}
 	}
 	return Envelope{Definition: canonical, Hash: hash}
+}
+
+// The compact start: NewStart sends the definition as bytes (the SDK's
+// binary/plain payload), the bytes of Envelope.Deflated without base64,
+// JSON keys or hash, after the input: the arguments are [input, D], or
+// [D] alone when the input is nil. The worker computes the hash from the
+// definition. A JSON text never starts with the format byte, so D is told
+// apart from an input or a JSON envelope by its first byte.
+
+// DecodeArgs returns the input and the envelope (nil for none) of a run
+// from its first two arguments, each decoded into a json.RawMessage by the
+// data converter (a binary payload gives its bytes, a null or missing one
+// nil). It reads every form a run was started with: [input],
+// [input, JSON envelope], [input, compact definition] and [compact
+// definition]. A compact definition comes back inflated, with its hash.
+func DecodeArgs(first, second json.RawMessage) (input json.RawMessage, env *Envelope, err error) {
+	switch {
+	case isCompact(second):
+		env, err = compactEnvelope(second)
+		return first, env, err
+	case len(second) == 0 && isCompact(first):
+		env, err = compactEnvelope(first)
+		return nil, env, err
+	case len(second) > 0:
+		if err := json.Unmarshal(second, &env); err != nil {
+			return nil, nil, fmt.Errorf("the envelope: %v", err)
+		}
+	}
+	return first, env, nil
+}
+
+// isCompact reports whether an argument is a compact definition.
+func isCompact(arg json.RawMessage) bool {
+	return len(arg) > 0 && arg[0] == deflatedFormat1
+}
+
+func compactEnvelope(d []byte) (*Envelope, error) {
+	def, err := inflate(d)
+	if err != nil {
+		return nil, err
+	}
+	return &Envelope{Definition: def, Hash: dsl.Hash(def)}, nil
 }
 
 // Canonical returns the definition the envelope carries (nil for none),

@@ -30,21 +30,29 @@ const maxBusySteps = 10_000
 const maxTaskExprSteps = 2_000_000
 
 // runDynamic is the dynamic workflow: the run's workflow type names the
-// definition. Argument 0 is the input, argument 1 an optional Envelope.
+// definition. The arguments are the input and an optional Envelope, or
+// the compact start (DecodeArgs).
 func (in *interpreter) runDynamic(ctx workflow.Context, args converter.EncodedValues) (any, error) {
-	var input json.RawMessage
-	var env *Envelope
+	var first, second json.RawMessage
 	if args != nil && args.HasValues() {
-		if err := args.Get(&input, &env); err != nil {
+		if err := args.Get(&first, &second); err != nil {
 			return nil, definitionError("cannot decode the workflow arguments (want input, then an optional envelope): %v", err)
 		}
+	}
+	input, env, err := DecodeArgs(first, second)
+	if err != nil {
+		return nil, definitionError("the definition in the run's arguments: %v", err)
 	}
 	return in.run(ctx, input, env)
 }
 
 // runInline is the workflow registered as WorkflowType: the definition comes
-// in the envelope.
-func (in *interpreter) runInline(ctx workflow.Context, input json.RawMessage, env *Envelope) (any, error) {
+// with the run (an Envelope, or the compact start).
+func (in *interpreter) runInline(ctx workflow.Context, first, second json.RawMessage) (any, error) {
+	input, env, err := DecodeArgs(first, second)
+	if err != nil {
+		return nil, definitionError("the definition in the run's arguments: %v", err)
+	}
 	if env == nil || (len(env.Definition) == 0 && len(env.Deflated) == 0) {
 		return nil, definitionError("a run of %s needs the definition in its second argument", WorkflowType)
 	}

@@ -47,8 +47,9 @@ type Start struct {
 	// WorkflowType is the definition's name: the run is served by the
 	// interpreter's dynamic workflow and reads well in the Temporal UI.
 	WorkflowType string
-	// Args are the run's arguments: the input, then the Envelope when the
-	// definition is sent with the run.
+	// Args are the run's arguments: the input, then, when the definition
+	// is sent with the run, the definition compressed as a []byte (see
+	// DecodeArgs); a nil input is left out then.
 	Args []any
 }
 
@@ -62,8 +63,8 @@ type Start struct {
 // workflow id template is evaluated over the input.
 //
 // d is the definition as dsl.Prepare made it (validate.Result.Canonicalize
-// fills it): its canonical form and hash travel with the run in an
-// Envelope, so no worker needs to know the definition, unless o.ByName.
+// fills it): its canonical form travels with the run, compressed, so no
+// worker needs to know the definition, unless o.ByName.
 func NewStart(d *dsl.Definition, input any, o StartOptions) (*Start, error) {
 	if d == nil || d.Workflow == nil {
 		return nil, errors.New("no definition")
@@ -96,26 +97,42 @@ func NewStart(d *dsl.Definition, input any, o StartOptions) (*Start, error) {
 	}
 	s := &Start{Options: so, WorkflowType: norm.Name, Args: []any{input}}
 	if !o.ByName {
-		s.Args = append(s.Args, NewEnvelope(d.Canonical, d.Hash))
+		compact, err := deflate(d.Canonical)
+		if err != nil {
+			return nil, err
+		}
+		if input == nil {
+			s.Args = []any{compact}
+		} else {
+			s.Args = append(s.Args, compact)
+		}
 	}
-	if err := checkStartSize(s.Args); err != nil {
+	if err := checkStartSize(s.Args, !o.ByName); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// checkStartSize refuses a start whose arguments, the input and the
-// envelope with the definition, are over PayloadLimit: Temporal would
+// checkStartSize refuses a start whose arguments, the input and (when
+// withDefinition) the compressed definition, are over PayloadLimit: Temporal would
 // refuse the start with a message that names neither.
-func checkStartSize(args []any) error {
-	n := payloadSize(args...)
+func checkStartSize(args []any, withDefinition bool) error {
+	var in, def int
+	for i, a := range args {
+		if b, ok := a.([]byte); ok && i == len(args)-1 && withDefinition {
+			def = len(b)
+		} else {
+			in += payloadSize(a)
+		}
+	}
+	n := in + def
 	if n <= PayloadLimit {
 		return nil
 	}
 	what := fmt.Sprintf("the run's input is %d bytes as JSON", n)
-	if len(args) > 1 {
-		what = fmt.Sprintf("the run's input (%d bytes) and definition (%d bytes, child definitions included) are %d bytes as JSON",
-			payloadSize(args[0]), payloadSize(args[1]), n)
+	if def > 0 {
+		what = fmt.Sprintf("the run's input (%d bytes as JSON) and definition (%d bytes compressed, child definitions included) are %d bytes",
+			in, def, n)
 	}
 	return fmt.Errorf("%s: %s, over the payload limit of %d bytes (Temporal's 2 MiB blob size limit); nothing was started", PayloadTooLargeType, what, PayloadLimit)
 }

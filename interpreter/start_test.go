@@ -1,13 +1,17 @@
 package interpreter_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"math"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/dslrun/dslrun/dsl"
@@ -59,8 +63,8 @@ func TestNewStart(t *testing.T) {
 			if s.Options.RetryPolicy != nil {
 				t.Errorf("retry policy %+v, want nil (Temporal's default)", s.Options.RetryPolicy)
 			}
-			if len(s.Args) != 2 || s.Args[0] != nil {
-				t.Errorf("args %v, want [nil, envelope]", s.Args)
+			if len(s.Args) != 1 {
+				t.Errorf("args %v, want [definition]: a nil input is left out", s.Args)
 			}
 		},
 	}, {
@@ -166,10 +170,10 @@ options:
 				t.Fatal(err)
 			}
 			if !tt.noEnvelope {
-				env, ok := s.Args[len(s.Args)-1].(interpreter.Envelope)
+				_, env := decodeStart(t, s)
 				def, err := env.Canonical()
-				if !ok || err != nil || string(def) != string(canonical) || env.Hash != hash {
-					t.Errorf("last argument %#v, want the envelope of the canonical definition", s.Args[len(s.Args)-1])
+				if env == nil || err != nil || string(def) != string(canonical) || env.Hash != hash {
+					t.Errorf("arguments %#v, want the canonical definition", s.Args)
 				}
 			}
 			tt.check(t, s)
@@ -177,19 +181,63 @@ options:
 	}
 }
 
-func TestNewStartSendsTheHashOfTheCanonicalForm(t *testing.T) {
-	d := startDefinition(t, "dsl: v1\nname: h\n"+startSteps)
-	s, err := interpreter.NewStart(d, nil, interpreter.StartOptions{})
+// decodeStart passes the arguments of s through the default data
+// converter and decodes them as the worker does, into the input (JSON) and
+// the envelope.
+func decodeStart(t *testing.T, s *interpreter.Start) (string, *interpreter.Envelope) {
+	t.Helper()
+	dc := converter.GetDefaultDataConverter()
+	ps, err := dc.ToPayloads(s.Args...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := s.Args[1].(interpreter.Envelope)
-	def, err := env.Canonical()
-	if err != nil || env.Hash != dsl.Hash(d.Canonical) || string(def) != string(d.Canonical) {
-		t.Errorf("envelope %+v (%v), want the canonical form and its hash", env, err)
+	var first, second json.RawMessage
+	if err := dc.FromPayloads(ps, &first, &second); err != nil {
+		t.Fatal(err)
 	}
-	if len(env.Definition) > 0 || len(env.Deflated) == 0 {
-		t.Errorf("envelope %+v, want the definition deflated", env)
+	input, env, err := interpreter.DecodeArgs(first, second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(input), env
+}
+
+// TestNewStartSendsTheCompactDefinition: the definition travels as bytes
+// (binary/plain), not base64 in JSON and without its hash, after the input,
+// or alone when the input is nil; the worker reads it back with the hash.
+func TestNewStartSendsTheCompactDefinition(t *testing.T) {
+	d := startDefinition(t, "dsl: v1\nname: h\n"+startSteps)
+	for _, tt := range []struct {
+		input     any
+		wantInput string
+		encodings []string
+	}{
+		{nil, "", []string{"binary/plain"}},
+		{map[string]any{"n": 1}, `{"n":1}`, []string{"json/plain", "binary/plain"}},
+	} {
+		s, err := interpreter.NewStart(d, tt.input, interpreter.StartOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps, err := converter.GetDefaultDataConverter().ToPayloads(s.Args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var encodings []string
+		for _, p := range ps.GetPayloads() {
+			encodings = append(encodings, string(p.GetMetadata()[converter.MetadataEncoding]))
+		}
+		if !slices.Equal(encodings, tt.encodings) {
+			t.Errorf("input %v: payload encodings %v, want %v", tt.input, encodings, tt.encodings)
+		}
+		if last := ps.GetPayloads()[len(ps.GetPayloads())-1].GetData(); len(last) >= len(d.Canonical)/2 || bytes.Contains(last, []byte(d.Hash)) {
+			t.Errorf("definition payload of %d bytes (canonical form %d), want it compressed and without the hash", len(last), len(d.Canonical))
+		}
+		input, env := decodeStart(t, s)
+		def, err := env.Canonical()
+		if input != tt.wantInput || err != nil || env.Hash != dsl.Hash(d.Canonical) || string(def) != string(d.Canonical) {
+			t.Errorf("decoded input %s, envelope %+v (%v); want %s and the canonical form with its hash", input, env, err, tt.wantInput)
+		}
 	}
 }
 
@@ -225,7 +273,7 @@ func TestNewStartErrors(t *testing.T) {
 		name:  "input over the payload limit",
 		src:   "dsl: v1\nname: big\n" + startSteps,
 		input: strings.Repeat("x", 3_000_000),
-		want: "dslrun.PayloadTooLarge: the run's input (3000002 bytes) and definition (125 bytes, child definitions included) are 3000127 bytes as JSON, " +
+		want: "dslrun.PayloadTooLarge: the run's input (3000002 bytes as JSON) and definition (27 bytes compressed, child definitions included) are 3000029 bytes, " +
 			"over the payload limit of 2096128 bytes (Temporal's 2 MiB blob size limit); nothing was started",
 	}}
 	for _, tt := range tests {

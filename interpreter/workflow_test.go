@@ -88,6 +88,53 @@ func TestDefinitionErrors(t *testing.T) {
 	}
 }
 
+// TestStartForms: every form a run can be started in runs the same, on
+// the definition's own type and on WorkflowType: an envelope with the
+// definition as JSON or deflated (runs recorded before), and the compact
+// start of NewStart (the definition as bytes after the input, or alone).
+func TestStartForms(t *testing.T) {
+	const def = `
+dsl: v1
+name: forms
+steps:
+  - set: {x: 1}
+output: ${ [input, state.x] }
+`
+	c := canonical(t, def)
+	compact, err := deflate(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := map[string]any{"n": 1}
+	deflated := NewEnvelope(c, dsl.Hash(c))
+	for _, wfType := range []string{"forms", WorkflowType} {
+		for _, tt := range []struct {
+			name string
+			args []any
+			want string
+		}{
+			{"JSON envelope", []any{in, &Envelope{Definition: c, Hash: dsl.Hash(c)}}, `[{"n":1},1]`},
+			{"deflated envelope", []any{in, &deflated}, `[{"n":1},1]`},
+			{"input and compact definition", []any{in, compact}, `[{"n":1},1]`},
+			{"null input and compact definition", []any{nil, compact}, `[null,1]`},
+			{"compact definition alone", []any{compact}, `[null,1]`},
+		} {
+			t.Run(wfType+"/"+tt.name, func(t *testing.T) {
+				h := newHarness(t)
+				h.env.ExecuteWorkflow(wfType, tt.args...)
+				if got, err := json.Marshal(h.result()); err != nil || string(got) != tt.want {
+					t.Errorf("result %s (%v), want %s", got, err, tt.want)
+				}
+			})
+		}
+		t.Run(wfType+"/corrupt compact definition", func(t *testing.T) {
+			h := newHarness(t)
+			h.env.ExecuteWorkflow(wfType, []byte{deflatedFormat1, 0xff, 0xff, 0xff})
+			h.wantFailure(DefinitionErrorType, "the definition in the run's arguments: the deflated definition is corrupt")
+		})
+	}
+}
+
 func TestInputSchemaChecked(t *testing.T) {
 	h := newHarness(t, Options{Definitions: library(t, greetDef)})
 	h.env.ExecuteWorkflow("greet", map[string]any{"lang": "en"})
