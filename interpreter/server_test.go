@@ -257,6 +257,10 @@ func TestServerHistoryEvents(t *testing.T) {
 	// with the reordering control, and recorded for replay_test.go when
 	// DSLRUN_RECORD_HISTORIES is set.
 	tour := defs["tour"]
+	tourCompact, err := deflate(tour)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, start := range []struct {
 		file string
 		typ  string
@@ -264,6 +268,9 @@ func TestServerHistoryEvents(t *testing.T) {
 	}{
 		{"tour-by-name.json", "tour", nil},
 		{"tour-inline.json", WorkflowType, []any{nil, &Envelope{Definition: tour, Hash: dsl.Hash(tour)}}},
+		// As NewStart starts it: the definition compressed, as bytes,
+		// the nil input left out.
+		{"tour-compact.json", "tour", []any{tourCompact}},
 	} {
 		r, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: tq}, start.typ, start.args...)
 		if err != nil {
