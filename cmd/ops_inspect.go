@@ -508,8 +508,9 @@ func expandEnvelope(ev *historypb.HistoryEvent) *historypb.HistoryEvent {
 
 // startEnvelope reads the envelope of a run's arguments ps when its
 // definition is compressed (a deflated JSON envelope or the compact
-// start). It returns the arguments with the input first (a null payload
-// when the compact start left it out) and the envelope.
+// start). It returns the arguments with the input first (a null payload,
+// as a start with input nil records it, when the compact start left it
+// out) and the envelope.
 func startEnvelope(dc converter.DataConverter, ps []*commonpb.Payload) ([]*commonpb.Payload, *interpreter.Envelope, bool) {
 	if len(ps) == 0 || len(ps) > 2 {
 		return nil, nil, false
