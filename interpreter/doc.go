@@ -11,8 +11,10 @@
 // well in the Temporal UI and any client can start it), and as
 // [WorkflowType] for definitions passed inline. Argument 0 of every run is
 // the user's input; optional argument 1 is an [Envelope] with the canonical
-// definition and its hash (written by dslrun apply) and, after a
-// continue-as-new, the carried state. Without an envelope the run loads its
+// definition and its hash and, after a continue-as-new, the carried state.
+// dslrun apply ([NewStart]) sends the definition compressed, as bytes,
+// instead of the envelope, and leaves out a nil input ([DecodeArgs] reads
+// every form). Without a definition the run loads its
 // definition by name from [Options].Definitions, once, inside
 // workflow.SideEffect: the definition is then a marker in the run's
 // history, and a replay never depends on files or worker memory.

@@ -43,10 +43,12 @@ type Options struct {
 	Definitions Definitions
 }
 
-// Envelope is the optional second workflow argument. dslrun apply passes
-// the canonical definition and its hash; continue-as-new adds the carried
-// state. Any other client may start a definition with its input alone.
-// NewEnvelope makes one, compressed; Canonical reads either form.
+// Envelope is the optional second workflow argument: the canonical
+// definition and its hash; continue-as-new adds the carried state. Any
+// other client may start a definition with its input alone. NewEnvelope
+// makes one, compressed; Canonical reads either form. dslrun apply
+// (NewStart) sends the compact start instead, which DecodeArgs turns into
+// an Envelope.
 type Envelope struct {
 	// Definition is the canonical definition (dsl.Canonical), as JSON.
 	Definition json.RawMessage `json:"definition,omitempty"`
