@@ -19,7 +19,7 @@ func TestHistoryShowsDeflatedDefinition(t *testing.T) {
 	for _, tt := range []struct {
 		example, id, input string
 	}{
-		{"hello", "history-deflated-hello", `{}`}, // an object schema: input {}
+		{"hello", "history-deflated-hello", `{}`},                                                 // an object schema: input {}
 		{"parallel", "history-deflated-parallel", `{"metadata":{"encoding":"YmluYXJ5L251bGw="}}`}, // no input: binary/null
 	} {
 		t.Run(tt.example, func(t *testing.T) {

@@ -126,7 +126,7 @@ func drive() error {
 	flag.IntVar(&cfg.inflight, "inflight", 20, "runs in flight")
 	flag.IntVar(&cfg.warmup, "warmup", 10, "runs per arm and shape before measuring")
 	flag.StringVar(&names, "shapes", "", "comma-separated shapes (default all): "+strings.Join(shapeNames(), ", "))
-	flag.BoolVar(&cfg.byName, "by-name", false, "start DSL runs by name with their input alone (default: with the envelope, as dslrun apply does)")
+	flag.BoolVar(&cfg.byName, "by-name", false, "start DSL runs by name with their input alone (default: with the definition, as dslrun apply does)")
 	flag.StringVar(&cfg.record, "record", "", "write the history of one run of each shape to DIR/bench-SHAPE.json (DSL, for the interpreter's replay tests) and DIR/go-SHAPE.json, and exit")
 	flag.StringVar(&cfg.jsonOut, "json", "", "also write every measurement to this file")
 	flag.Parse()
@@ -210,7 +210,7 @@ func drive() error {
 		return b.record(sel)
 	}
 	fmt.Printf("# %d pairs, %d runs per arm (foreach100: %d), %d in flight; DSL runs started %s\n",
-		cfg.pairs, cfg.runs, cfg.runs/5, cfg.inflight, map[bool]string{false: "with the envelope", true: "by name"}[cfg.byName])
+		cfg.pairs, cfg.runs, cfg.runs/5, cfg.inflight, map[bool]string{false: "with the definition", true: "by name"}[cfg.byName])
 	fmt.Printf("# %s; load average at start: %s\n", time.Now().UTC().Format(time.RFC3339), loadavg())
 	for _, s := range sel {
 		for _, arm := range []string{"go", "dsl"} {
