@@ -644,8 +644,8 @@ func describeEvent(e *historypb.HistoryEvent) *replayEvent {
 
 // isDslrunRun reports whether h is a run of the interpreter: its start
 // input carries an envelope with a definition or a compressed definition
-// (dslrun apply), or a
-// side-effect marker records one (a run started by name).
+// (dslrun apply), or a side-effect marker records one (a run started by
+// name).
 func isDslrunRun(h *historypb.History) bool {
 	events := h.GetEvents()
 	start := events[0].GetWorkflowExecutionStartedEventAttributes()
@@ -655,7 +655,7 @@ func isDslrunRun(h *historypb.History) bool {
 	if ps := start.GetInput().GetPayloads(); len(ps) > 1 && hasDefinition(ps[1]) {
 		return true
 	}
-	if _, env, ok := startEnvelope(converter.GetDefaultDataConverter(), start.GetInput().GetPayloads()); ok && env != nil {
+	if _, _, ok := startEnvelope(converter.GetDefaultDataConverter(), start.GetInput().GetPayloads()); ok {
 		return true
 	}
 	for _, e := range events {

@@ -114,8 +114,9 @@ func NewStart(d *dsl.Definition, input any, o StartOptions) (*Start, error) {
 }
 
 // checkStartSize refuses a start whose arguments, the input and (when
-// withDefinition) the compressed definition, are over PayloadLimit: Temporal would
-// refuse the start with a message that names neither.
+// withDefinition, the last argument) the compressed definition, are over
+// PayloadLimit: Temporal would refuse the start with a message that names
+// neither.
 func checkStartSize(args []any, withDefinition bool) error {
 	var in, def int
 	for i, a := range args {
