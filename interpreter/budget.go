@@ -26,6 +26,10 @@ const (
 	// changeCompactEnvelope: continue-as-new and child steps send the
 	// definition compressed (NewEnvelope), no longer as JSON.
 	changeCompactEnvelope = "dslrun.compact-envelope"
+	// changeForEachActivities: a concurrent forEach whose body is one
+	// activity step schedules and waits for the activities itself, with no
+	// coroutine per iteration (forEachActivities).
+	changeForEachActivities = "dslrun.foreach-activities"
 )
 
 // newBehaviour reports whether the run takes the behaviour of changeID:

@@ -7,6 +7,7 @@ import (
 	"github.com/dslrun/dslrun/internal/expression"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/xeipuuv/gojsonschema"
 	"go.temporal.io/sdk/client"
@@ -473,16 +474,39 @@ func (r *runner) exec(ctx workflow.Context, sc *scope, n *node) (any, error) {
 // is the step's own path, cur.resume the rest of the path to resume at
 // inside it.
 func (r *runner) execAt(ctx workflow.Context, sc *scope, n *node, cur cursor) (any, error) {
+	st, err := r.beginStep(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	res, err := r.dispatch(ctx, sc, n, cur)
+	return r.endStep(ctx, sc, n, st, res, err)
+}
+
+// stepRun is a step that beginStep started, for endStep.
+type stepRun struct {
+	metrics stepMetrics
+	began   time.Time
+}
+
+// beginStep counts the step at n as started: the work budget, the
+// running steps, the step metrics.
+func (r *runner) beginStep(ctx workflow.Context, n *node) (stepRun, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, errorFailure(n.path, "", "", err, nil)
+		return stepRun{}, errorFailure(n.path, "", "", err, nil)
 	}
 	if err := r.countStep(ctx, n.path); err != nil {
-		return nil, err
+		return stepRun{}, err
 	}
 	r.running = append(r.running, n.path)
 	sm, began := r.stepStart(ctx, n)
-	res, err := r.dispatch(ctx, sc, n, cur)
-	r.stepEnd(ctx, sm, began, err)
+	return stepRun{sm, began}, nil
+}
+
+// endStep ends the step that beginStep started with its result or error:
+// it attributes a failure to the step and records the outcome under the
+// step's id in sc.
+func (r *runner) endStep(ctx workflow.Context, sc *scope, n *node, st stepRun, res any, err error) (any, error) {
+	r.stepEnd(ctx, st.metrics, st.began, err)
 	if i := slices.Index(r.running, n.path); i >= 0 {
 		r.running = slices.Delete(r.running, i, i+1)
 	}

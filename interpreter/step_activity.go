@@ -35,27 +35,47 @@ func (c *compiler) activity(path, kp string, a *dsl.ActivityStep, vars []string)
 }
 
 func (r *runner) activity(ctx workflow.Context, e *env, n *node, a *activityNode) (any, error) {
+	fut, name, err := r.startActivity(ctx, e, n, a)
+	if err != nil {
+		return nil, err
+	}
+	res, err := r.result(ctx, fut)
+	return r.activityResult(n, a, name, res, err)
+}
+
+// activityResult is the activity step's outcome from its future's.
+func (r *runner) activityResult(n *node, a *activityNode, name string, res any, err error) (any, error) {
+	if err != nil {
+		return nil, errorFailure(n.path, fmt.Sprintf("activity %q", name), name, err, a.retry)
+	}
+	return res, nil
+}
+
+// startActivity evaluates the step's values and schedules its activity
+// (or local activity) in ctx, returning the future of its result and the
+// activity type.
+func (r *runner) startActivity(ctx workflow.Context, e *env, n *node, a *activityNode) (workflow.Future, string, error) {
 	nv, err := e.eval(a.name)
 	if err != nil {
-		return nil, exprFailure(n.path, "activity", err)
+		return nil, "", exprFailure(n.path, "activity", err)
 	}
 	name, ok := nv.(string)
 	if !ok || strings.TrimSpace(name) == "" {
-		return nil, exprFailure(n.path, "activity", fmt.Errorf("the activity name must be a non-empty string, got %s %q", typeName(nv), text(nv)))
+		return nil, "", exprFailure(n.path, "activity", fmt.Errorf("the activity name must be a non-empty string, got %s %q", typeName(nv), text(nv)))
 	}
 	with, err := e.eval(a.with)
 	if err != nil {
-		return nil, exprFailure(n.path, "with", err)
+		return nil, "", exprFailure(n.path, "with", err)
 	}
 	o := a.opts
 	var activityID string
 	if a.id != nil {
 		iv, err := e.eval(a.id)
 		if err != nil {
-			return nil, exprFailure(n.path, "activityId", err)
+			return nil, "", exprFailure(n.path, "activityId", err)
 		}
 		if activityID, ok = iv.(string); !ok || strings.TrimSpace(activityID) == "" {
-			return nil, exprFailure(n.path, "activityId", fmt.Errorf("the activity id must be a non-empty string, got %s %q", typeName(iv), text(iv)))
+			return nil, "", exprFailure(n.path, "activityId", fmt.Errorf("the activity id must be a non-empty string, got %s %q", typeName(iv), text(iv)))
 		}
 	}
 	var fut workflow.Future
@@ -70,15 +90,15 @@ func (r *runner) activity(ctx workflow.Context, e *env, n *node, a *activityNode
 		// not through a payload: hand it JSON, as a remote activity gets.
 		raw, err := json.Marshal(with)
 		if err != nil {
-			return nil, exprFailure(n.path, "with", err)
+			return nil, "", exprFailure(n.path, "with", err)
 		}
 		fut = workflow.ExecuteLocalActivity(lctx, name, json.RawMessage(raw))
 	} else {
 		if f := checkIDs(ctx, n.path, name, activityID); f != nil {
-			return nil, f
+			return nil, "", f
 		}
 		if f := checkPayload(ctx, n.path, fmt.Sprintf("the input of activity %q", name), with); f != nil {
-			return nil, f
+			return nil, "", f
 		}
 		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 			ActivityID:             activityID,
@@ -97,11 +117,7 @@ func (r *runner) activity(ctx workflow.Context, e *env, n *node, a *activityNode
 		})
 		fut = workflow.ExecuteActivity(actx, name, with)
 	}
-	res, err := r.result(ctx, fut)
-	if err != nil {
-		return nil, errorFailure(n.path, fmt.Sprintf("activity %q", name), name, err, a.retry)
-	}
-	return res, nil
+	return fut, name, nil
 }
 
 // result waits for a future and decodes its value into the value model.

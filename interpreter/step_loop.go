@@ -128,6 +128,16 @@ func (r *runner) forEach(ctx workflow.Context, e *env, sc *scope, n *node, f *fo
 
 	bctx, cancel := workflow.WithCancel(ctx)
 	defer cancel()
+	if act := singleActivity(f); act != nil && newBehaviour(ctx, changeForEachActivities) {
+		stopAt, first := r.forEachActivities(ctx, bctx, cancel, sc, n, f, act, items, results, start, due)
+		if first != nil {
+			return nil, first
+		}
+		if stopAt >= 0 {
+			return nil, carry(stopAt)
+		}
+		return results, nil
+	}
 	inFlight, started, done := 0, 0, 0
 	stopAt := -1
 	var first error
@@ -224,4 +234,128 @@ func (r *runner) while(ctx workflow.Context, e *env, sc *scope, n *node, w *whil
 		}
 		last = res
 	}
+}
+
+// singleActivity returns the activity of a forEach whose body is one
+// activity step, or nil.
+func singleActivity(f *forEachNode) *activityNode {
+	if len(f.do) != 1 {
+		return nil
+	}
+	a, _ := f.do[0].data.(*activityNode)
+	return a
+}
+
+// activityIteration is an iteration of forEachActivities whose activity
+// runs.
+type activityIteration struct {
+	i    int
+	sc   *scope
+	st   stepRun
+	fut  workflow.Future
+	name string
+}
+
+// forEachActivities runs a concurrent forEach whose body is one activity
+// step (the fan-out) without a coroutine per iteration: the forEach
+// itself schedules each item's activity and waits for whichever completes,
+// as a hand-written fan-out does. Every iteration coroutine was woken on
+// every pass of the SDK's dispatcher, at a cost that grew with the
+// concurrency; this path does the same work with one. The iterations are
+// the same: the step counts, metrics, step ids, results, failures and
+// continue-as-new (due) of the general path. It returns the item to
+// continue as new before (-1: none) or the first failure.
+func (r *runner) forEachActivities(ctx, bctx workflow.Context, cancel func(), sc *scope, n *node, f *forEachNode, act *activityNode,
+	items, results []any, start int, due func(int) bool) (int, error) {
+	body := f.do[0]
+	var first error
+	var pending []*activityIteration
+	fail := func(err error) {
+		if first == nil {
+			first = err
+			cancel()
+		}
+	}
+	// collect ends the iterations whose activity completed, in the order
+	// they started.
+	collect := func() {
+		kept := pending[:0]
+		for _, it := range pending {
+			if !it.fut.IsReady() {
+				kept = append(kept, it)
+				continue
+			}
+			res, err := r.result(bctx, it.fut)
+			res, err = r.activityResult(body, act, it.name, res, err)
+			res, err = r.endStep(bctx, it.sc, body, it.st, res, err)
+			results[it.i] = res
+			if err != nil {
+				fail(err)
+			}
+		}
+		clear(pending[len(kept):])
+		pending = kept
+	}
+	ready := func() bool {
+		for _, it := range pending {
+			if it.fut.IsReady() {
+				return true
+			}
+		}
+		return false
+	}
+	// wait blocks until an activity completed (or, interruptible, the run
+	// is cancelled), then ends what completed.
+	var dctx workflow.Context
+	wait := func(interruptible bool) {
+		blocked := !ready()
+		wctx := ctx
+		if !interruptible {
+			if dctx == nil {
+				dctx, _ = workflow.NewDisconnectedContext(ctx)
+			}
+			wctx = dctx
+		}
+		err := workflow.Await(wctx, func() bool { return ready() || interruptible && first != nil })
+		r.waitedFor(bctx, blocked && err == nil)
+		if err != nil {
+			fail(errorFailure(n.path, "", "", err, nil))
+		}
+		collect()
+	}
+	stopAt := -1
+	for i := start; i < len(items); i++ {
+		for len(pending) >= f.concurrency && first == nil {
+			wait(true)
+		}
+		if first != nil {
+			break
+		}
+		if due(i) {
+			stopAt = i
+			break
+		}
+		if err := r.countCoroutine(ctx, n.path); err != nil {
+			fail(err)
+			break
+		}
+		isc := sc.child(true, binding{f.as, items[i]}, binding{f.index, i})
+		st, err := r.beginStep(bctx, body)
+		if err != nil {
+			results[i] = nil
+			fail(err)
+			break
+		}
+		fut, name, err := r.startActivity(bctx, r.env(bctx, isc), body, act)
+		if err != nil {
+			_, err = r.endStep(bctx, isc, body, st, nil, err)
+			fail(err)
+			break
+		}
+		pending = append(pending, &activityIteration{i: i, sc: isc, st: st, fut: fut, name: name})
+	}
+	for len(pending) > 0 {
+		wait(false)
+	}
+	return stopAt, first
 }
