@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -32,6 +33,9 @@ var limitsDefs = []struct {
 	file string // base name of the recorded histories
 	dir  string // histories (replayed by the glob) or limits (guard lowered)
 	src  string
+	// drive, when set, sends the run its signals and updates, by workflow
+	// id (so to whichever run of the chain is current).
+	drive func(ctx context.Context, t *testing.T, c client.Client, id string)
 }{
 	{"foreach-can", historiesDir, `
 dsl: v1
@@ -65,6 +69,59 @@ steps:
           with: 0
   - log: done
 `},
+	{"await-can", historiesDir, awaitCanDef, driveAwaitCan},
+}
+
+// awaitCanDef waits at two top-level awaits, without and with a timeout,
+// while signals and updates make its history grow past afterEvents: the
+// runs before changeAwaitContinue keep waiting in one run, later ones
+// continue as new while waiting.
+const awaitCanDef = `
+dsl: v1
+name: await-can
+state: {n: 0, done: false}
+continueAsNew: {afterEvents: 100}
+signals:
+  add:
+    set: {n: "${ state.n + args }"}
+updates:
+  add:
+    do:
+      - set: {n: "${ state.n + args }"}
+    return: ${ state.n }
+  close:
+    do:
+      - set: {done: true}
+steps:
+  - await: ${ state.n >= 30 }
+  - id: open
+    await: ${ state.done }
+    timeout: 1h
+  - log: done
+output: '${ {n: state.n, open: steps.open.result} }'
+`
+
+// driveAwaitCan sends 30 signals (the first await), then 30 updates and
+// close (the second).
+func driveAwaitCan(ctx context.Context, t *testing.T, c client.Client, id string) {
+	for range 30 {
+		if err := c.SignalWorkflow(ctx, id, "", "add", 1); err != nil {
+			t.Errorf("signal: %v", err)
+			return
+		}
+	}
+	for _, name := range append(slices.Repeat([]string{"add"}, 30), "close") {
+		h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			WorkflowID: id, UpdateName: name, Args: []any{1}, WaitForStage: client.WorkflowUpdateStageCompleted,
+		})
+		if err == nil {
+			err = h.Get(ctx, nil)
+		}
+		if err != nil {
+			t.Errorf("update %s: %v", name, err)
+			return
+		}
+	}
 }
 
 // TestServerRecordLimits runs limitsDefs on the embedded server and replays
@@ -109,6 +166,9 @@ func TestServerRecordLimits(t *testing.T) {
 			t.Fatal(err)
 		}
 		first := r.GetRunID()
+		if d.drive != nil {
+			go d.drive(ctx, t, c, r.GetID())
+		}
 		var out any
 		runErr := r.Get(ctx, &out)
 		t.Logf("%s: result %v, error %v", d.file, out, runErr)
