@@ -55,7 +55,7 @@ steps:
         with: ${ item * 10 }
   - log: done
 output: '${ {each: sum(steps.each.result), seq: sum(steps.seq.result)} }'
-`},
+`, nil},
 	{"history-guard", limitsHistoriesDir, `
 dsl: v1
 name: history-guard
@@ -68,7 +68,7 @@ steps:
       - - activity: inc
           with: 0
   - log: done
-`},
+`, nil},
 	{"await-can", historiesDir, awaitCanDef, driveAwaitCan},
 }
 
