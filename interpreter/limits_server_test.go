@@ -69,7 +69,7 @@ steps:
           with: 0
   - log: done
 `, nil},
-	{"await-can", historiesDir, awaitCanDef, driveAwaitCan},
+	{"await-can", limitsHistoriesDir, awaitCanDef, driveAwaitCan},
 }
 
 // awaitCanDef waits at two top-level awaits, without and with a timeout,
@@ -102,11 +102,13 @@ output: '${ {n: state.n, open: steps.open.result} }'
 `
 
 // driveAwaitCan sends 30 signals (the first await), then 30 updates and
-// close (the second).
+// close (the second). Before changeAwaitContinue the run stays at the
+// awaits, and the history guard (lowered to limitsGuard) fails it during
+// the updates: the driver stops there.
 func driveAwaitCan(ctx context.Context, t *testing.T, c client.Client, id string) {
 	for range 30 {
 		if err := c.SignalWorkflow(ctx, id, "", "add", 1); err != nil {
-			t.Errorf("signal: %v", err)
+			t.Logf("signal: %v", err)
 			return
 		}
 	}
@@ -118,7 +120,7 @@ func driveAwaitCan(ctx context.Context, t *testing.T, c client.Client, id string
 			err = h.Get(ctx, nil)
 		}
 		if err != nil {
-			t.Errorf("update %s: %v", name, err)
+			t.Logf("update %s: %v", name, err)
 			return
 		}
 	}
