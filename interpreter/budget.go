@@ -30,6 +30,11 @@ const (
 	// activity step schedules and waits for the activities itself, with no
 	// coroutine per iteration (forEachActivities).
 	changeForEachActivities = "dslrun.foreach-activities"
+	// changeAwaitContinue: an await where automatic continue-as-new is
+	// possible (see cursor) continues as new while it waits, once it is due
+	// and no handler runs, carrying the deadline of its timeout
+	// (Carry.Await).
+	changeAwaitContinue = "dslrun.await-continue-as-new"
 )
 
 // newBehaviour reports whether the run takes the behaviour of changeID:

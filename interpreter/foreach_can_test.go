@@ -31,7 +31,9 @@ func chain(t *testing.T, def string, input any, setup func(h *harness, run int))
 		}
 		in, env := continueAsNew(t, h)
 		carries = append(carries, env.Carry)
+		end := h.env.Now()
 		h = newHarness(t)
+		h.env.SetStartTime(end) // workflow time goes on where the run ended
 		setup(h, run)
 		h.env.ExecuteWorkflow(WorkflowType, in, &env)
 	}

@@ -222,6 +222,7 @@ func (r *runner) onSignal(ctx workflow.Context, sp *signalPlan, name string, raw
 		workflow.GetLogger(ctx).Warn("dslrun: signal argument is not JSON; signal ignored", "signal", name, "error", err)
 		return
 	}
+	r.messages++
 	sc := r.handlerScope(name, args)
 	path := "signals." + sp.name
 	if len(sp.set) > 0 {
@@ -257,6 +258,7 @@ func (r *runner) registerUpdate(ctx workflow.Context, up *updatePlan) error {
 		if err != nil {
 			return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("update %q: arguments: %v", name, err), UpdateRejectedType, nil)
 		}
+		r.messages++
 		sc := r.handlerScope(name, args)
 		if _, err := r.execList(ctx, sc, up.do); err != nil {
 			switch c := err.(type) {

@@ -138,7 +138,7 @@ func (r *runner) dispatch(ctx workflow.Context, sc *scope, n *node, cur cursor) 
 	case *sleepUntilNode:
 		return r.sleepUntil(ctx, e, n, d)
 	case *awaitNode:
-		return r.await(ctx, e, n, d)
+		return r.await(ctx, e, n, d, cur)
 	case *childNode:
 		return r.childWorkflow(ctx, e, n, d)
 	case *signalNode:

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"time"
 
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -83,6 +84,19 @@ type Carry struct {
 	// Loop, when set, is the forEach at Resume (or Next) that the run
 	// continued as new in, between two of its iterations.
 	Loop *LoopCarry `json:"loop,omitempty"`
+	// Await, when set, is the await with a timeout at Resume (or Next) that
+	// the run continued as new in, while it waited.
+	Await *AwaitCarry `json:"await,omitempty"`
+}
+
+// AwaitCarry is an await with a timeout that was waiting when an automatic
+// continue-as-new happened.
+type AwaitCarry struct {
+	// At is the path of the await step, as in Carry.Resume.
+	At []int `json:"at"`
+	// Deadline is when its timeout passes, in workflow time: the new run
+	// waits only what is left.
+	Deadline time.Time `json:"deadline"`
 }
 
 // LoopCarry is a forEach in the middle of its items, handed over by an
@@ -109,6 +123,7 @@ func (c *Carry) UnmarshalJSON(b []byte) error {
 		Next   int             `json:"next"`
 		Resume []int           `json:"resume"`
 		Runs   int             `json:"runs"`
+		Await  *AwaitCarry     `json:"await"`
 		Loop   *struct {
 			At      []int           `json:"at"`
 			Next    int             `json:"next"`
@@ -119,7 +134,7 @@ func (c *Carry) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err
 	}
-	c.Next, c.Resume, c.Runs = raw.Next, raw.Resume, raw.Runs
+	c.Next, c.Resume, c.Runs, c.Await = raw.Next, raw.Resume, raw.Runs, raw.Await
 	if l := raw.Loop; l != nil {
 		c.Loop = &LoopCarry{At: l.At, Next: l.Next}
 		for _, f := range []struct {

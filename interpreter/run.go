@@ -186,6 +186,8 @@ type runner struct {
 	// running holds the paths of the steps running now, once for each
 	// (an inner step of a concurrent forEach as often as it runs).
 	running []string
+	// messages counts the signals and updates handled (see await).
+	messages int
 	// signalTasks counts the signal handlers whose do steps are running.
 	signalTasks int
 	// signalChans are the channels of the declared signals, in the order
@@ -207,6 +209,9 @@ type runner struct {
 	// loop is the forEach the run resumes in (Carry.Loop), until that
 	// forEach takes it.
 	loop *LoopCarry
+	// awaitAt is the await the run resumes at (Carry.Await), until that
+	// await takes it.
+	awaitAt *AwaitCarry
 	// history is the state of the history guard (see checkHistory).
 	history historyGuard
 	// exprBudget is the expression budget of the current workflow task, which
@@ -254,6 +259,7 @@ func (r *runner) executeSteps(ctx workflow.Context) (any, error) {
 			resume = []int{c.Next}
 		}
 		r.loop = c.Loop
+		r.awaitAt = c.Await
 	} else if err := r.initState(ctx); err != nil {
 		return nil, err.runError()
 	}
@@ -388,7 +394,7 @@ func (r *runner) continueDue(ctx workflow.Context) bool {
 
 // continueAt returns the automatic continue-as-new that resumes at the
 // step at path next, inside the forEach loop there when loop is set.
-func (r *runner) continueAt(next []int, loop *LoopCarry) error {
+func (r *runner) continueAt(next []int, loop *LoopCarry) *continueSignal {
 	carry := &Carry{State: r.state, Steps: r.root.steps, Next: next[0], Loop: loop}
 	if len(next) > 1 {
 		carry.Resume = next

@@ -2,6 +2,7 @@ package interpreter
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -79,9 +80,31 @@ func (r *runner) timer(ctx workflow.Context, n *node, d time.Duration) error {
 // await waits for the condition, re-evaluated whenever something happens
 // (a signal, an update, another coroutine's step). Its result is true when
 // the condition held and false when the timeout passed first.
-func (r *runner) await(ctx workflow.Context, e *env, n *node, a *awaitNode) (any, error) {
+//
+// Where the step is resumable (see cursor) and automatic continue-as-new
+// is due while it waits, with no signal or update handler running, it
+// continues as new (changeAwaitContinue); the new run waits at the same
+// step, until the deadline of the timeout carried in Carry.Await. It does
+// so only once a signal or an update came while it waited in this run (only
+// those make history grow there), so a run that resumes at the await
+// handles at least one message before it continues as new again.
+func (r *runner) await(ctx workflow.Context, e *env, n *node, a *awaitNode, cur cursor) (any, error) {
+	timeout := a.timeout
+	var deadline time.Time
+	if timeout > 0 {
+		deadline = workflow.Now(ctx).Add(timeout)
+		if ac := r.resumeAwait(cur.pos); ac != nil && !ac.Deadline.IsZero() {
+			deadline = ac.Deadline
+			timeout = deadline.Sub(workflow.Now(ctx))
+		}
+	}
 	var cerr error
-	cond := func() bool {
+	movable := cur.pos != nil && r.plan.autoCAN
+	moved := false
+	// Only a message (signal or update) makes history grow while the run
+	// waits here: the await moves only once one came during this run.
+	messages := r.messages
+	holds := func() bool {
 		// The environment is made again for every evaluation, and dropped
 		// after it: a run that waits here keeps no copy of its variables.
 		e.refresh()
@@ -93,14 +116,34 @@ func (r *runner) await(ctx workflow.Context, e *env, n *node, a *awaitNode) (any
 		}
 		return ok
 	}
+	cond := func() bool {
+		if holds() {
+			return true
+		}
+		if r.messages == messages || !movable || r.signalTasks > 0 || !workflow.AllHandlersFinished(ctx) || !r.continueDue(ctx) {
+			return false
+		}
+		// Asked here, where the old behaviour (wait on) differs: the
+		// condition runs in the step's own coroutine.
+		if !newBehaviour(ctx, changeAwaitContinue) {
+			movable = false
+			return false
+		}
+		moved = true
+		return true
+	}
 	ok := true
 	var err error
-	if a.timeout > 0 {
+	switch {
+	case a.timeout > 0 && timeout <= 0:
+		// Resumed after its deadline: the condition decides alone.
+		ok = holds()
+	case a.timeout > 0:
 		ok, err = workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{
-			Timeout:      a.timeout,
+			Timeout:      timeout,
 			TimerOptions: workflow.TimerOptions{Summary: n.summary},
 		}, cond)
-	} else {
+	default:
 		err = workflow.Await(ctx, cond)
 	}
 	r.waited()
@@ -110,5 +153,23 @@ func (r *runner) await(ctx workflow.Context, e *env, n *node, a *awaitNode) (any
 	if err != nil {
 		return nil, errorFailure(n.path, "", "", err, nil)
 	}
+	if moved {
+		c := r.continueAt(cur.pos, nil)
+		if a.timeout > 0 {
+			c.carry.Await = &AwaitCarry{At: cur.pos, Deadline: deadline}
+		}
+		return nil, c
+	}
 	return ok, nil
+}
+
+// resumeAwait returns the carried await when the step at pos is the one
+// the run resumes at, once.
+func (r *runner) resumeAwait(pos []int) *AwaitCarry {
+	if r.awaitAt == nil || pos == nil || !slices.Equal(r.awaitAt.At, pos) {
+		return nil
+	}
+	ac := r.awaitAt
+	r.awaitAt = nil
+	return ac
 }
