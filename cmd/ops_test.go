@@ -161,7 +161,7 @@ type driven struct {
 // drivenExamples are the examples that need outside input.
 func drivenExamples() map[string]driven {
 	return map[string]driven{
-		"entity": {`{"idle": "10m"}`, func(t *testing.T, conn []string, id string) {
+		"entity": {`{}`, func(t *testing.T, conn []string, id string) {
 			mustRun(t, dslruncmd.ExitOK, append([]string{"update", id, "addPoints", "--input", `{"points": 120}`}, conn...)...)
 			mustRun(t, dslruncmd.ExitFailure, append([]string{"update", id, "addPoints", "--input", `{"points": -5}`}, conn...)...)
 			mustRun(t, dslruncmd.ExitOK, append([]string{"query", id, "status"}, conn...)...)
