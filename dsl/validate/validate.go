@@ -124,6 +124,7 @@ func (rs *resolver) source(filename string, src []byte) *Result {
 		ds = append(ds, sds...)
 	}
 	ds = append(ds, ads...)
+	ds = append(ds, checkLoops(filename, root, w)...)
 	if !ds.HasErrors() {
 		ds = append(ds, rs.bundleChildren(filename, root, w)...)
 	}
