@@ -274,7 +274,7 @@ func (r *runner) registerUpdate(ctx workflow.Context, up *updatePlan) error {
 				if f.uncatchable {
 					r.stopWith(f)
 				}
-				return nil, f.runError()
+				return nil, endError(ctx, f)
 			}
 			return nil, err
 		}

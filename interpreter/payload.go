@@ -2,6 +2,7 @@ package interpreter
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -83,6 +84,33 @@ func checkQueryResult(name string, v any) error {
 		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("query %q: %s", name, payloadMessage("the result", n)), PayloadTooLargeType, nil)
 	}
 	return nil
+}
+
+// failureSize estimates the bytes of the failure a run or an update ends
+// with when f fails it: its message and details, and the messages and
+// details of the application errors in its cause, which travel with it.
+func failureSize(f *failure) int {
+	n := len(f.Error()) + payloadSize(f.details)
+	for e := f.cause; e != nil; e = errors.Unwrap(e) {
+		if a, ok := e.(*temporal.ApplicationError); ok {
+			n += len(a.Message()) + payloadSize(errorDetails(a))
+		}
+	}
+	return n
+}
+
+// endError is the error a run or an update ends with when f fails it:
+// f.runError(), unless f is over PayloadLimit with its cause, which
+// Temporal would refuse by failing the workflow task forever; then a
+// PayloadTooLarge failure of the same step, without f's details and
+// cause. In the replay of a run recorded before the payload checks, f as
+// it is.
+func endError(ctx workflow.Context, f *failure) error {
+	n := failureSize(f)
+	if n <= PayloadLimit || !newBehaviour(ctx, changePayloadLimit) {
+		return f.runError()
+	}
+	return payloadFailure(f.path, fmt.Sprintf("the failure of type %s (message %q, details and cause)", f.typ, clip(f.message)), n).runError()
 }
 
 // maxIDLength is Temporal's default limit on the length of names and ids

@@ -4,6 +4,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/dslrun/dslrun/activities"
@@ -220,5 +222,76 @@ steps:
 				t.Fatalf("caught %q", got)
 			}
 		})
+	}
+}
+
+// TestFailureTooLarge (issue 11): a run or an update that fails with a
+// failure over the payload limit, its message, details and cause together
+// (a fail step's details, or an activity's failure details, which the
+// failure carries twice: decoded and in its cause), fails with
+// PayloadTooLarge naming the step instead: Temporal would refuse the
+// failure by failing the workflow task, forever. A failure under the
+// limit keeps its type.
+func TestFailureTooLarge(t *testing.T) {
+	const half = `"${ repeat('x', 1000000) }"` // about 1 MB as JSON
+	for _, tc := range []struct {
+		name, steps, typ, where string
+	}{
+		{"fail details", `
+  - fail: {type: Oops, message: too much, details: ` + big + `}`, PayloadTooLargeType, `steps[0]: the failure of type Oops (message "too much", details and cause) is 30000`},
+		{"fail details under the limit", `
+  - fail: {type: Oops, message: enough, details: ` + half + `}`, "Oops", "steps[0]: enough"},
+		{"activity failure details, twice", `
+  - set: {x: 1}
+  - activity: boom
+    with: {size: 1100000}`, PayloadTooLargeType, `steps[1]: the failure of type Boom (message "boom", details and cause) is 22000`},
+		{"activity failure details, once", `
+  - activity: boom
+    with: {size: 900000}`, "Boom", `steps[0]: activity "boom" failed: boom`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.activity("boom", func(_ context.Context, in struct{ Size int }) error {
+				return temporal.NewNonRetryableApplicationError("boom", "Boom", nil, strings.Repeat("y", in.Size))
+			})
+			h.run("dsl: v1\nname: big\nsteps:"+tc.steps+"\n", nil)
+			h.wantFailure(tc.typ, tc.where)
+		})
+	}
+}
+
+// TestFailureTooLargeInUpdate: an update whose do fails with details over
+// the limit fails with PayloadTooLarge; the run goes on.
+func TestFailureTooLargeInUpdate(t *testing.T) {
+	h := newHarness(t)
+	var updateErr error
+	h.env.RegisterDelayedCallback(func() {
+		h.env.UpdateWorkflow("explode", "u1", &testsuite.TestUpdateCallback{
+			OnAccept:   func() {},
+			OnReject:   func(err error) { updateErr = err },
+			OnComplete: func(_ any, err error) { updateErr = err },
+		}, nil)
+	}, time.Minute)
+	h.env.RegisterDelayedCallback(func() { h.env.SignalWorkflow("done", nil) }, 2*time.Minute)
+	h.run(`
+dsl: v1
+name: big
+state: {done: false}
+updates:
+  explode:
+    do:
+      - fail: {type: Oops, message: too much, details: `+big+`}
+signals:
+  done: {set: {done: true}}
+steps:
+  - await: ${ state.done }
+output: ok
+`, nil)
+	if got := h.result(); got != "ok" {
+		t.Fatalf("output %v", got)
+	}
+	var app *temporal.ApplicationError
+	if !errors.As(updateErr, &app) || app.Type() != PayloadTooLargeType || !strings.Contains(app.Error(), "updates.explode.do[0]: the failure of type Oops") {
+		t.Errorf("update error %v, want %s naming updates.explode.do[0]", updateErr, PayloadTooLargeType)
 	}
 }

@@ -411,7 +411,7 @@ func (r *runner) finish(ctx workflow.Context, err error) (any, error) {
 		}
 		var f *failure
 		if errors.As(err, &f) {
-			return nil, f.runError()
+			return nil, endError(ctx, f)
 		}
 		if err != nil && !isControl(err) {
 			return nil, err
