@@ -118,9 +118,12 @@
 // in the definition) happens at step boundaries, when Temporal suggests it
 // or the history exceeds continueAsNew.afterEvents: between the steps of
 // the top-level list and of any list nested in while, if and switch steps
-// (however deep), and between the iterations of such while loops. The new
-// run resumes at the same place (Carry.Resume, a path through the nested
-// lists) with the state and the step results. It never happens inside
+// (however deep), between the iterations of such while loops and of a
+// forEach there (Carry.Loop), and while an await there waits, once a
+// signal or update came and no handler runs (Carry.Await keeps its
+// deadline). The new run resumes at the same place (Carry.Resume, a path
+// through the nested lists) with the state and the step results. It never
+// happens inside
 // parallel, race, forEach, try, catch, finally or handler steps: their
 // other branches, iterations or cleanup would be lost.
 //
