@@ -98,6 +98,7 @@ func inside(kind dsl.Kind, parent, path string) string {
 			return "inside finally"
 		}
 		return "inside try"
+	default: // while, if and switch keep their place; the others hold no steps
+		return ""
 	}
-	return ""
 }
