@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"reflect"
 	"strconv"
@@ -30,6 +31,10 @@ type Definition struct {
 	Workflow  *Workflow
 	Canonical []byte
 	Hash      string
+	// Body is Canonical without its table of child definitions
+	// (Workflow.Children): what the table of a parent that starts this
+	// definition by file holds under Hash. Without a table it is Canonical.
+	Body []byte
 }
 
 // Prepare normalises w and encodes its canonical form: defaults applied
@@ -37,19 +42,105 @@ type Definition struct {
 // timeouts), JSON with sorted keys and no positions. The same definition
 // always yields the same bytes, whatever its formatting, comments or key
 // order. w itself is not changed.
+//
+// Each child step that starts a file (ChildStep.Bundled) refers to the
+// child's definition by its hash (ChildStep.DefinitionHash), and the
+// canonical form carries one table (Workflow.Children) of every child
+// definition it needs, directly or through other child files, each once:
+// a definition that starts the same file six times at each of ten levels
+// grows by one entry a level, not six-fold.
 func Prepare(w *Workflow) (*Definition, error) {
 	c, err := Normalize(w)
 	if err != nil {
 		return nil, err
 	}
+	table, err := bundle(w, c)
+	if err != nil {
+		return nil, err
+	}
+	c.Children = nil
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(c); err != nil {
 		return nil, err
 	}
-	canonical := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
-	return &Definition{Workflow: c, Canonical: canonical, Hash: Hash(canonical)}, nil
+	body := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	canonical, err := WithChildren(body, table)
+	if err != nil {
+		return nil, err
+	}
+	if len(table) > 0 {
+		c.Children = table
+	}
+	return &Definition{Workflow: c, Canonical: canonical, Hash: Hash(canonical), Body: body}, nil
+}
+
+// bundle sets DefinitionHash on the child steps of c (the normalised copy
+// of w) whose step in w has a Bundled definition, and returns the table of
+// child definitions: the entries c already had (a canonical form prepared
+// again), each bundled child and the entries of its own table.
+func bundle(w, c *Workflow) (map[string]json.RawMessage, error) {
+	bundled := map[string]*Definition{}
+	Walk(w, func(path string, s *Step) bool {
+		if ch, ok := s.Body.(*ChildStep); ok && ch != nil && ch.Bundled != nil {
+			bundled[path] = ch.Bundled
+		}
+		return true
+	})
+	table := maps.Clone(c.Children)
+	if len(bundled) == 0 {
+		return table, nil
+	}
+	if table == nil {
+		table = map[string]json.RawMessage{}
+	}
+	var err error
+	Walk(c, func(path string, s *Step) bool {
+		ch, ok := s.Body.(*ChildStep)
+		d := bundled[path]
+		if !ok || ch == nil || d == nil {
+			return true
+		}
+		if len(d.Body) == 0 || d.Hash == "" {
+			err = fmt.Errorf("%s: child definition %q not prepared", path, d.Workflow.Name)
+			return false
+		}
+		ch.Definition, ch.DefinitionHash = nil, d.Hash
+		table[d.Hash] = d.Body
+		if d.Workflow != nil {
+			maps.Copy(table, d.Workflow.Children)
+		}
+		return true
+	})
+	return table, err
+}
+
+// WithChildren returns the canonical form of the definition whose
+// canonical form without a table is body, with table as its table of
+// child definitions (Workflow.Children): body itself when table is empty,
+// else body with the key "children" added last, its keys sorted, as the
+// JSON encoding of the Workflow would place it. Prepare makes every
+// canonical form this way, and the interpreter the definition it sends to
+// a child from its parent's table, so both are the same bytes.
+func WithChildren(body []byte, table map[string]json.RawMessage) ([]byte, error) {
+	if len(table) == 0 {
+		return body, nil
+	}
+	if len(body) < 2 || body[0] != '{' || body[len(body)-1] != '}' {
+		return nil, fmt.Errorf("a canonical definition is a JSON object")
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(body) + len(`,"children":`))
+	buf.Write(body[:len(body)-1])
+	buf.WriteString(`,"children":`)
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(table); err != nil {
+		return nil, fmt.Errorf("encode the table of child definitions: %w", err)
+	}
+	out := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	return append(out, '}'), nil
 }
 
 // Canonical returns the canonical form of w, as Prepare encodes it.
@@ -96,7 +187,7 @@ func Normalize(w *Workflow) (*Workflow, error) {
 	})
 	var unresolved []string
 	Walk(w, func(path string, s *Step) bool {
-		if c, ok := s.Body.(*ChildStep); ok && c != nil && c.File != "" && len(c.Definition) == 0 {
+		if c, ok := s.Body.(*ChildStep); ok && c != nil && c.File != "" && c.Bundled == nil {
 			unresolved = append(unresolved, path+": "+c.File)
 		}
 		return true

@@ -1,5 +1,7 @@
 package dsl
 
+import "encoding/json"
+
 // Version is the only DSL version this package reads.
 const Version = "v1"
 
@@ -46,6 +48,12 @@ type Workflow struct {
 	Steps         []*Step            `json:"steps"`
 	// Output is the workflow result; a template over the final scope.
 	Output Value `json:"output,omitempty"`
+	// Children is the table of the definitions that child steps started
+	// by file (ChildStep.DefinitionHash) need, directly or through other
+	// child files, each stored once: by its hash (Definition.Hash), its
+	// canonical form without a table of its own (Definition.Body). Set by
+	// Prepare; it stays the last key of the canonical form (WithChildren).
+	Children map[string]json.RawMessage `json:"children,omitempty"`
 }
 
 // ActivityOptions are the Temporal options of an activity step.

@@ -23,13 +23,23 @@ type ChildStep struct {
 	Workflow string `json:"workflow"`
 	// File is the path of a definition file, relative to the definition
 	// that names it. The validation pipeline (package dsl/validate)
-	// reads and validates it, and records its canonical form in Definition,
-	// so that the child runs with the parent's bundled copy: no worker needs
-	// to know it, and editing the file never changes a run in flight.
+	// reads and validates it and sets Bundled, so that the child runs with
+	// the parent's bundled copy: no worker needs to know it, and editing
+	// the file never changes a run in flight.
 	File string `json:"-"`
-	// Definition is the canonical form of File's definition, set by the
-	// validation pipeline; the interpreter passes it to the child run.
+	// Bundled is File's definition, prepared (Prepare), set by the
+	// validation pipeline. Prepare records it once in the parent's table
+	// (Workflow.Children) and sets DefinitionHash.
+	Bundled *Definition `json:"-"`
+	// Definition is the canonical form of File's definition inline, as
+	// definitions prepared before the table (Workflow.Children) recorded
+	// it; the interpreter still passes it to the child run. Prepare no
+	// longer sets it.
 	Definition json.RawMessage `json:"definition,omitempty"`
+	// DefinitionHash names the child's definition in the table of the
+	// outermost definition (Workflow.Children): the hash of the child's
+	// own canonical form, as the child file prepared on its own has it.
+	DefinitionHash string `json:"definitionHash,omitempty"`
 	With       Value           `json:"with,omitempty"`
 	// ID is the child's workflow id; a template. Empty: derived by Temporal.
 	ID        string `json:"id,omitempty"`

@@ -1,6 +1,7 @@
 package interpreter
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -73,6 +74,13 @@ type node struct {
 // compiler turns a dsl.Workflow into a plan, collecting errors.
 type compiler struct {
 	errs []error
+	// children is the definition's table of child definitions
+	// (dsl.Workflow.Children); sent holds the envelope made for each
+	// child definition from it, by hash, and refs each entry's own
+	// references into the table (childTable).
+	children map[string]json.RawMessage
+	sent     map[string]*Envelope
+	refs     map[string][]string
 }
 
 func (c *compiler) errorf(path, format string, args ...any) {
@@ -126,7 +134,7 @@ func (c *compiler) schema(path string, m map[string]any) *gojsonschema.Schema {
 
 // compilePlan compiles a decoded canonical definition.
 func compilePlan(w *dsl.Workflow) (*plan, error) {
-	c := &compiler{}
+	c := &compiler{children: w.Children}
 	p := &plan{name: w.Name, autoCAN: true}
 	if w.ContinueAsNew != nil {
 		p.autoCAN = !w.ContinueAsNew.Disabled

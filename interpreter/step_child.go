@@ -1,6 +1,7 @@
 package interpreter
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -23,7 +24,10 @@ type childNode struct {
 	retry    *temporal.RetryPolicy
 	// envelope carries the child's bundled definition (child.file), so that
 	// the child runs it without any worker knowing it by name; compact is
-	// the same, compressed (changeCompactEnvelope).
+	// the same, compressed (changeCompactEnvelope). A definition inline in
+	// the step (dsl.ChildStep.Definition) has both; one from the
+	// definition's table (dsl.ChildStep.DefinitionHash) has compact alone,
+	// always sent: no history recorded before the table has one.
 	envelope, compact *Envelope
 }
 
@@ -41,16 +45,97 @@ func (c *compiler) child(kp string, ch *dsl.ChildStep, vars []string) *childNode
 		spec:     ch,
 		retry:    RetryPolicy(ch.Retry),
 	}
-	if len(ch.Definition) > 0 {
+	switch {
+	case len(ch.Definition) > 0:
 		hash := dsl.Hash(ch.Definition)
 		cn.envelope = &Envelope{Definition: ch.Definition, Hash: hash}
 		compact := NewEnvelope(ch.Definition, hash)
 		cn.compact = &compact
+	case ch.DefinitionHash != "":
+		cn.compact = c.tableEnvelope(kp+".definitionHash", ch.DefinitionHash)
 	}
 	if ch.ID != "" {
 		cn.id = c.value(kp+".id", ch.ID, vars)
 	}
 	return cn
+}
+
+// tableEnvelope returns the envelope of the child definition hash from
+// the definition's table, made once per plan: the child's entry with the
+// entries it needs itself, directly or through its own children, as its
+// table (dsl.WithChildren), which are the bytes and the hash that dslrun
+// makes of the child file on its own. Keys are visited in sorted order.
+func (c *compiler) tableEnvelope(path, hash string) *Envelope {
+	if e, ok := c.sent[hash]; ok {
+		return e
+	}
+	if _, ok := c.children[hash]; !ok {
+		c.errorf(path, "child definition %s is not in the definition's table of children", hash)
+		return nil
+	}
+	// The entries reachable from hash, itself excluded.
+	need := map[string]json.RawMessage{}
+	queue := []string{hash}
+	for len(queue) > 0 {
+		h := queue[0]
+		queue = queue[1:]
+		refs, err := c.childRefs(h)
+		if err != nil {
+			c.errorf(path, "child definition %s: %v", h, err)
+			return nil
+		}
+		for _, r := range refs {
+			if _, seen := need[r]; seen || r == hash {
+				continue
+			}
+			body, ok := c.children[r]
+			if !ok {
+				c.errorf(path, "child definition %s names %s, which is not in the definition's table of children", h, r)
+				return nil
+			}
+			need[r] = body
+			queue = append(queue, r)
+		}
+	}
+	def, err := dsl.WithChildren(c.children[hash], need)
+	if err == nil && dsl.Hash(def) != hash {
+		err = fmt.Errorf("its definition does not match its hash")
+	}
+	if err != nil {
+		c.errorf(path, "child definition %s: %v", hash, err)
+		return nil
+	}
+	e := NewEnvelope(def, hash)
+	if c.sent == nil {
+		c.sent = map[string]*Envelope{}
+	}
+	c.sent[hash] = &e
+	return &e
+}
+
+// childRefs returns the hashes that the child steps of the table's entry
+// hash refer to, sorted, decoding the entry once per plan.
+func (c *compiler) childRefs(hash string) ([]string, error) {
+	if refs, ok := c.refs[hash]; ok {
+		return refs, nil
+	}
+	w, err := dsl.Unmarshal(c.children[hash])
+	if err != nil {
+		return nil, err
+	}
+	set := map[string]bool{}
+	dsl.Walk(w, func(_ string, s *dsl.Step) bool {
+		if ch, ok := s.Body.(*dsl.ChildStep); ok && ch != nil && ch.DefinitionHash != "" {
+			set[ch.DefinitionHash] = true
+		}
+		return true
+	})
+	refs := dsl.SortedKeys(set)
+	if c.refs == nil {
+		c.refs = map[string][]string{}
+	}
+	c.refs[hash] = refs
+	return refs, nil
 }
 
 func (c *compiler) signalWorkflow(kp string, sw *dsl.SignalWorkflowStep, vars []string) *signalNode {
@@ -117,12 +202,15 @@ func (r *runner) childWorkflow(ctx workflow.Context, e *env, n *node, c *childNo
 	})
 	what := fmt.Sprintf("child workflow %q", wfType)
 	args := []any{with}
-	if c.envelope != nil {
+	switch {
+	case c.envelope != nil:
 		if newBehaviour(ctx, changeCompactEnvelope) {
 			args = append(args, c.compact)
 		} else {
 			args = append(args, c.envelope)
 		}
+	case c.compact != nil:
+		args = append(args, c.compact)
 	}
 	if f := checkPayload(ctx, n.path, fmt.Sprintf("the input of %s (with its definition)", what), args...); f != nil {
 		return nil, f

@@ -35,8 +35,7 @@ func writeChain(t *testing.T, levels int) string {
 // TestChildFilesValidatedOnce (issue 11, case 3): ten files, each with six
 // child: {file: next} steps, took 0.7 s, 3.0 s, 12.2 s as the chain grew
 // (x4 a level, every inclusion validated again). Each file is now read and
-// validated once, and the bundle, which does grow six-fold a level, is
-// refused once it is over the limit of a run's payload.
+// validated once.
 func TestChildFilesValidatedOnce(t *testing.T) {
 	dir := writeChain(t, 5)
 	top := filepath.Join(dir, "level0.yaml")
@@ -52,17 +51,69 @@ func TestChildFilesValidatedOnce(t *testing.T) {
 	if len(rs.done) != 4 || len(rs.files) != 4 {
 		t.Errorf("%d child results, %d files read, want 4 each (every file once)", len(rs.done), len(rs.files))
 	}
-	if err := r.Canonicalize(); err != nil {
-		t.Fatal(err)
-	}
-	if n := strings.Count(string(r.Definition.Canonical), `"leaf"`); n != 6*6*6*6 {
-		t.Errorf("%d leaves bundled, want %d", n, 6*6*6*6)
-	}
+}
 
-	r = File(filepath.Join(writeChain(t, 10), "level0.yaml"), nil)
-	want := `steps[5].child.file: with child file "level4.yaml" the definition is over 2096128 bytes, the limit that a run's payload allows`
-	if r.Valid() || !strings.Contains(r.Diagnostics.Error(), want) {
-		t.Errorf("ten levels: want an error %q, got\n%v", want, r.Diagnostics)
+// TestChildDefinitionsStoredOnce (issue 11, case 3): the canonical form
+// copied a child's definition into every step that named it, so the chain
+// of ten files, each starting the next six times, grew six-fold a level
+// (2,069,831 bytes at six levels) and was refused from seven levels on.
+// Each child definition is now stored once in the outermost definition's
+// table, and child steps refer to it by hash: the chain validates at ten
+// levels and grows by the same number of bytes a level.
+func TestChildDefinitionsStoredOnce(t *testing.T) {
+	sizes := map[int]int{}
+	for _, levels := range []int{2, 3, 4, 10} {
+		r := File(filepath.Join(writeChain(t, levels), "level0.yaml"), nil)
+		if !r.Valid() {
+			t.Fatalf("%d levels: invalid: %v", levels, r.Diagnostics)
+		}
+		if err := r.Canonicalize(); err != nil {
+			t.Fatal(err)
+		}
+		c := string(r.Definition.Canonical)
+		sizes[levels] = len(c)
+		if n := strings.Count(c, `"leaf"`); n != 1 {
+			t.Errorf("%d levels: the leaf definition is stored %d times, want once", levels, n)
+		}
+		if n := len(r.Definition.Workflow.Children); n != levels-1 {
+			t.Errorf("%d levels: %d child definitions in the table, want %d", levels, n, levels-1)
+		}
+		t.Logf("%d levels: canonical form %d bytes", levels, len(c))
+	}
+	step := sizes[3] - sizes[2]
+	if sizes[4]-sizes[3] != step || sizes[10]-sizes[4] != 6*step {
+		t.Errorf("canonical sizes %v: want the same growth (%d bytes) at every level", sizes, step)
+	}
+}
+
+// TestChildTableMatchesChildFiles: the table of the outermost definition
+// holds each child file under the hash that the file has when validated on
+// its own, as that file's canonical form without its own table.
+func TestChildTableMatchesChildFiles(t *testing.T) {
+	dir := writeChain(t, 4)
+	top := File(filepath.Join(dir, "level0.yaml"), nil)
+	if err := top.Canonicalize(); err != nil || !top.Valid() {
+		t.Fatalf("%v %v", err, top.Diagnostics)
+	}
+	for i := 1; i < 4; i++ {
+		r := File(filepath.Join(dir, fmt.Sprintf("level%d.yaml", i)), nil)
+		if err := r.Canonicalize(); err != nil || !r.Valid() {
+			t.Fatalf("%v %v", err, r.Diagnostics)
+		}
+		body, ok := top.Definition.Workflow.Children[r.Definition.Hash]
+		if !ok {
+			t.Errorf("level%d.yaml (hash %s) is not in the table", i, r.Definition.Hash)
+			continue
+		}
+		if string(body) != string(r.Definition.Body) {
+			t.Errorf("level%d.yaml: table entry\n%s\nwant\n%s", i, body, r.Definition.Body)
+		}
+		if got := len(r.Definition.Workflow.Children); got != 3-i {
+			t.Errorf("level%d.yaml on its own: %d entries in its table, want %d", i, got, 3-i)
+		}
+	}
+	if !strings.Contains(string(top.Definition.Body), `"definitionHash":"`) || strings.Contains(string(top.Definition.Canonical), `"definition":`) {
+		t.Errorf("child steps do not refer to the table by hash:\n%s", top.Definition.Canonical)
 	}
 }
 
@@ -112,5 +163,32 @@ func TestDefinitionSizeAtTheLimit(t *testing.T) {
 	want := fmt.Sprintf("big.yaml:1:1: the definition is %d bytes in canonical form", MaxDefinitionSize+1)
 	if r.Valid() || !strings.HasPrefix(r.Diagnostics.Error(), want) {
 		t.Errorf("one byte over: want an error starting %q, got\n%v", want, r.Diagnostics)
+	}
+}
+
+// TestChildTableSizeLimit: the table counts each child definition once
+// against the payload limit: one large child file named three times
+// fits, three different ones do not.
+func TestChildTableSizeLimit(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, src string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	blob := strings.Repeat("x", 800_000)
+	for _, k := range []string{"a", "b", "c"} {
+		write(k+".yaml", "dsl: v1\nname: "+k+"\nstate:\n  blob: "+k+blob+"\nsteps:\n  - log: hi\n")
+	}
+	write("same.yaml", "dsl: v1\nname: same\nsteps:\n  - child: {file: a.yaml}\n  - child: {file: a.yaml}\n  - child: {file: a.yaml}\n")
+	write("three.yaml", "dsl: v1\nname: three\nsteps:\n  - child: {file: a.yaml}\n  - child: {file: b.yaml}\n  - child: {file: c.yaml}\n")
+	if r := File(filepath.Join(dir, "same.yaml"), nil); !r.Valid() {
+		t.Errorf("one child file named three times: %v", r.Diagnostics)
+	}
+	r := File(filepath.Join(dir, "three.yaml"), nil)
+	want := `three.yaml:6:19: steps[2].child.file: with child file "c.yaml" the definition is over 2096128 bytes, the limit that a run's payload allows`
+	if r.Valid() || !strings.Contains(r.Diagnostics.Error(), want) {
+		t.Errorf("three large child files: want an error %q, got\n%v", want, r.Diagnostics)
 	}
 }

@@ -136,10 +136,19 @@ func (rs *resolver) source(filename string, src []byte) *Result {
 }
 
 // bundleChildren validates the definition file of every child step that
-// names one, and records the file's canonical form in the step.
+// names one, and records the file's prepared definition in the step
+// (dsl.ChildStep.Bundled), for dsl.Prepare to put in the table.
 func (rs *resolver) bundleChildren(filename string, root *yaml.Node, w *dsl.Workflow) dsl.Diagnostics {
 	var ds dsl.Diagnostics
-	size := 0 // the child definitions bundled so far: part of the canonical form
+	// The table of child definitions so far, by hash: part of the
+	// canonical form, each definition once.
+	size, table := 0, map[string]bool{}
+	add := func(hash string, body []byte) {
+		if !table[hash] {
+			table[hash] = true
+			size += len(hash) + len(body) + 4
+		}
+	}
 	dsl.Walk(w, func(path string, s *dsl.Step) bool {
 		c, _ := s.Body.(*dsl.ChildStep)
 		if c == nil || c.File == "" {
@@ -198,18 +207,22 @@ func (rs *resolver) bundleChildren(filename string, root *yaml.Node, w *dsl.Work
 			fail("child definition %q is invalid", c.File)
 			return true
 		}
-		if size+len(cr.Definition.Canonical) > MaxDefinitionSize {
+		d := cr.Definition
+		add(d.Hash, d.Body)
+		for h, b := range d.Workflow.Children {
+			add(h, b)
+		}
+		if size > MaxDefinitionSize {
 			fail("with child file %q the definition is over %d bytes, the limit that a run's payload allows: "+
-				"each child: {file: ...} copies the file's definition; start children by name (workflow:) instead", c.File, MaxDefinitionSize)
+				"split it, or start children by name (workflow:) instead", c.File, MaxDefinitionSize)
 			return true
 		}
-		size += len(cr.Definition.Canonical)
-		if len(rs.stack) == 1 {
-			rs.bundled += len(cr.Definition.Canonical)
-		}
-		c.Workflow, c.Definition = cr.Workflow.Name, cr.Definition.Canonical
+		c.Workflow, c.Bundled = cr.Workflow.Name, d
 		return true
 	})
+	if len(rs.stack) == 1 {
+		rs.bundled = size
+	}
 	return ds
 }
 

@@ -772,7 +772,7 @@ type uses struct {
 
 func (u *uses) list() []string { return dsl.SortedKeys(u.steps) }
 
-func activityUses(w *dsl.Workflow) *uses {
+func activityUses(w0 *dsl.Workflow) *uses {
 	u := &uses{steps: map[string][]string{}}
 	var walk func(w *dsl.Workflow, prefix string, depth int)
 	walk = func(w *dsl.Workflow, prefix string, depth int) {
@@ -788,8 +788,12 @@ func activityUses(w *dsl.Workflow) *uses {
 					u.steps[b.Name] = append(u.steps[b.Name], prefix+path)
 				}
 			case *dsl.ChildStep:
-				if len(b.Definition) > 0 && depth < 10 {
-					if cw, err := dsl.Unmarshal(b.Definition); err == nil {
+				def := b.Definition
+				if b.DefinitionHash != "" {
+					def = w0.Children[b.DefinitionHash] // the outermost table holds them all
+				}
+				if len(def) > 0 && depth < 10 {
+					if cw, err := dsl.Unmarshal(def); err == nil {
 						walk(cw, cw.Name+": ", depth+1)
 					}
 				}
@@ -797,6 +801,6 @@ func activityUses(w *dsl.Workflow) *uses {
 			return true
 		})
 	}
-	walk(w, "", 0)
+	walk(w0, "", 0)
 	return u
 }
