@@ -40,7 +40,7 @@ type ChildStep struct {
 	// outermost definition (Workflow.Children): the hash of the child's
 	// own canonical form, as the child file prepared on its own has it.
 	DefinitionHash string `json:"definitionHash,omitempty"`
-	With       Value           `json:"with,omitempty"`
+	With           Value  `json:"with,omitempty"`
 	// ID is the child's workflow id; a template. Empty: derived by Temporal.
 	ID        string `json:"id,omitempty"`
 	TaskQueue string `json:"taskQueue,omitempty"`
