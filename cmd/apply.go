@@ -34,7 +34,9 @@ type applyOptions struct {
 	Output    string
 	Quiet     bool
 	// DryRun prints how apply would change the definition's schedule.
-	DryRun  bool
+	DryRun bool
+	// Root is the folder child files must be in (--root).
+	Root    string
 	Connect connectOptions
 	// Message is signal-with-start or update-with-start (ops_start.go).
 	Message startMessage
@@ -96,6 +98,7 @@ or terminated, 5 detached by a second Ctrl-C while the run was still open.
 	fs.StringVar(&o.TaskQueue, "task-queue", "", "task queue of the run (default: options.taskQueue of the definition, else dslrun)")
 	fs.StringVarP(&o.Output, "output", "o", "text", "output format: text or json")
 	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "do not show progress")
+	addRootFlag(cmd, &o.Root)
 	fs.BoolVar(&o.DryRun, "dry-run", false, "for a definition with a schedule: print how its schedule would change, change nothing")
 	o.Connect.Flags.Register(fs)
 	o.Connect.Server.register(fs)
@@ -110,7 +113,7 @@ func runApply(ctx context.Context, o *applyOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	r := validate.File(o.File, o.Registry)
+	r := validate.FileWith(o.File, validate.Options{Registry: o.Registry, Root: o.Root})
 	if !r.Valid() && o.Output == "json" { // the diagnostics go in the JSON
 		return &exitError{code: ExitFailure, err: &invalidDefinitionError{fmt.Errorf("%s is invalid: nothing was started", o.File), r.Diagnostics}}
 	}

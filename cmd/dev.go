@@ -38,7 +38,9 @@ const devGracePeriod = 10 * time.Second
 
 type devOptions struct {
 	*Options
-	Dirs      []string
+	Dirs []string
+	// Root is the folder child files must be in (--root).
+	Root      string
 	DBFile    string
 	Memory    bool
 	Port      int
@@ -133,6 +135,7 @@ the worker of dev reach the frontend inside the process.
 	}
 	fs := cmd.Flags()
 	fs.StringArrayVar(&o.Dirs, "dir", nil, "folder of workflow definitions to serve by name (DIR/... for subfolders too); repeatable")
+	addRootFlag(cmd, &o.Root)
 	fs.StringVar(&o.DBFile, "db-file", "", "SQLite file of the server (default $XDG_STATE_HOME/dslrun/dev.db)")
 	fs.BoolVar(&o.Memory, "memory", false, "keep everything in memory: runs are lost when dev stops")
 	fs.IntVarP(&o.Port, "port", "p", defaultDevPort, "gRPC port of the Temporal frontend (0 picks a free port)")
@@ -190,7 +193,7 @@ func runDev(ctx context.Context, o *devOptions) error {
 	var defs *servedDefinitions
 	if len(o.Dirs) > 0 {
 		var err error
-		if defs, err = loadDefinitions(o.Options, o.Dirs); err != nil {
+		if defs, err = loadDefinitions(o.Options, o.Dirs, o.Root); err != nil {
 			return err
 		}
 	}

@@ -123,3 +123,36 @@ func TestFlags(t *testing.T) {
 		}
 	})
 }
+
+// TestRootFlag: every command that validates definition files takes
+// --root, the folder that child files must be in, into its options.
+func TestRootFlag(t *testing.T) {
+	roots := map[string]string{}
+	cmds := map[string]*cobra.Command{
+		"validate": newValidateCmd(testOptions(), func(o *validateOptions) error { roots["validate"] = o.Root; return nil }),
+		"apply":    newApplyCmd(testOptions(), func(o *applyOptions) error { roots["apply"] = o.Root; return nil }),
+		"test":     newTestCmd(testOptions(), func(o *testCmdOptions) error { roots["test"] = o.Root; return nil }),
+		"graph":    newGraphCmd(testOptions(), func(o *graphOptions) error { roots["graph"] = o.Root; return nil }),
+		"worker":   newWorkerCmd(testOptions(), func(o *workerOptions) error { roots["worker"] = o.Root; return nil }),
+		"dev":      newDevCmd(testOptions(), func(o *devOptions) error { roots["dev"] = o.Root; return nil }),
+	}
+	for name, cmd := range cmds {
+		args := []string{"--root", "defs/" + name}
+		switch name {
+		case "worker":
+			args = append(args, "--dir", "defs")
+		case "dev":
+		default:
+			args = append(args, "x.yaml")
+		}
+		parse(t, cmd, args...)
+		if roots[name] != "defs/"+name {
+			t.Errorf("%s --root: %q in its options", name, roots[name])
+		}
+	}
+	for _, verb := range []string{"apply", "create", "update"} {
+		if newScheduleApplyCmd(testOptions(), verb).Flags().Lookup("root") == nil {
+			t.Errorf("schedule %s has no --root", verb)
+		}
+	}
+}

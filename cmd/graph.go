@@ -13,6 +13,8 @@ type graphOptions struct {
 	*Options
 	Path   string
 	Format string
+	// Root is the folder child files must be in (--root).
+	Root string
 }
 
 func newGraphCmd(opts *Options, runF func(*graphOptions) error) *cobra.Command {
@@ -45,11 +47,12 @@ mermaid code block; --format dot prints Graphviz DOT (dot -Tsvg).
 		},
 	}
 	cmd.Flags().StringVar(&o.Format, "format", "mermaid", "output format: mermaid or dot")
+	addRootFlag(cmd, &o.Root)
 	return cmd
 }
 
 func runGraph(o *graphOptions) error {
-	r := validate.File(o.Path, nil)
+	r := validate.FileWith(o.Path, validate.Options{Root: o.Root})
 	if !r.Valid() {
 		for _, d := range r.Diagnostics {
 			fmt.Fprintln(o.Stderr, d.String())

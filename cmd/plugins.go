@@ -96,3 +96,9 @@ func plural(n int, one, many string) string {
 	}
 	return many
 }
+
+// addRootFlag adds --root to a command that validates definition files:
+// the folder that child files (child: {file: ...}) must be in.
+func addRootFlag(cmd *cobra.Command, root *string) {
+	cmd.Flags().StringVar(root, "root", "", "folder that child definition files (child: {file: ...}) must be in or below (default: the folder of the definition file)")
+}

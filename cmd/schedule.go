@@ -111,6 +111,8 @@ type scheduleApplyOptions struct {
 	scheduleOptions
 	TaskQueue string
 	DryRun    bool
+	// Root is the folder child files must be in (--root).
+	Root string
 }
 
 func newScheduleApplyCmd(opts *Options, verb string) *cobra.Command {
@@ -133,8 +135,9 @@ Temporal cannot make.`,
 	o.register(cmd, false)
 	cmd.Flags().StringVar(&o.TaskQueue, "task-queue", "", "task queue of the scheduled runs (default: options.taskQueue of the definition, else dslrun)")
 	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "print the difference with the server's schedule, change nothing")
+	addRootFlag(cmd, &o.Root)
 	cmd.RunE = o.runE(false, func(ctx context.Context, args []string) error {
-		r, err := loadScheduled(o.Options, args[0])
+		r, err := loadScheduled(o.Options, args[0], o.Root)
 		if err != nil {
 			return err
 		}
@@ -150,8 +153,8 @@ Temporal cannot make.`,
 
 // loadScheduled validates and canonicalizes a definition file that has a
 // schedule, printing its diagnostics.
-func loadScheduled(o *Options, file string) (*validate.Result, error) {
-	r := validate.File(file, o.Registry)
+func loadScheduled(o *Options, file, root string) (*validate.Result, error) {
+	r := validate.FileWith(file, validate.Options{Registry: o.Registry, Root: root})
 	for _, d := range r.Diagnostics {
 		fmt.Fprintln(o.Stderr, d.String())
 	}

@@ -20,6 +20,8 @@ type testCmdOptions struct {
 	Run     string
 	Verbose bool
 	Timeout time.Duration
+	// Root is the folder child files must be in (--root).
+	Root string
 }
 
 func newTestCmd(opts *Options, runF func(*testCmdOptions) error) *cobra.Command {
@@ -69,6 +71,7 @@ file is invalid, and 2 on usage errors.
 	fs.StringVar(&o.Run, "run", "", "run only the cases whose name matches this regular expression")
 	fs.BoolVarP(&o.Verbose, "verbose", "v", false, "list every case, not only the failed ones")
 	fs.DurationVar(&o.Timeout, "timeout", dsltest.DefaultRealTimeout, "fail a case whose run waits this long in real time for something that never happens")
+	addRootFlag(cmd, &o.Root)
 	addPluginsFlag(cmd, opts)
 	return cmd
 }
@@ -92,7 +95,7 @@ func runTest(o *testCmdOptions) error {
 	// 2 s. This command starts no worker of a server, so a fixed name does.
 	worker.SetBinaryChecksum("dslrun-test")
 	start := time.Now()
-	r := dsltest.NewRunner(dsltest.Options{Registry: o.Registry, RealTimeout: o.Timeout, Run: filter})
+	r := dsltest.NewRunner(dsltest.Options{Registry: o.Registry, RealTimeout: o.Timeout, Run: filter, Root: o.Root})
 	results := make([]*dsltest.FileResult, len(files))
 	for i, f := range files {
 		results[i] = r.RunFile(f)

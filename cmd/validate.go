@@ -16,6 +16,8 @@ type validateOptions struct {
 	Paths   []string
 	Output  string
 	Exclude []string
+	// Root is the folder child files must be in (--root).
+	Root string
 }
 
 func newValidateCmd(opts *Options, runF func(*validateOptions) error) *cobra.Command {
@@ -53,6 +55,7 @@ valid, 1 when any is not, and 2 on usage errors.
 	}
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "text", "output format: text, json or github (workflow-command annotations)")
 	cmd.Flags().StringArrayVar(&o.Exclude, "exclude", nil, "leave out paths matching this glob, against the path or its trailing parts (repeatable)")
+	addRootFlag(cmd, &o.Root)
 	addPluginsFlag(cmd, opts)
 	return cmd
 }
@@ -104,10 +107,10 @@ func runValidate(o *validateOptions) error {
 		if err != nil {
 			return &exitError{code: ExitFailure, err: fmt.Errorf("read standard input: %w", err)}
 		}
-		results = append(results, validate.Source(stdinName, src, o.Registry))
+		results = append(results, validate.SourceWith(stdinName, src, validate.Options{Registry: o.Registry, Root: o.Root}))
 	}
 	for _, f := range files {
-		results = append(results, validate.File(f, o.Registry))
+		results = append(results, validate.FileWith(f, validate.Options{Registry: o.Registry, Root: o.Root}))
 	}
 	invalid := 0
 	for _, r := range results {

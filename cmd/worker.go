@@ -26,7 +26,9 @@ const defaultGracePeriod = 30 * time.Second
 
 type workerOptions struct {
 	*Options
-	Dirs      []string
+	Dirs []string
+	// Root is the folder child files must be in (--root).
+	Root      string
 	TaskQueue string
 	Grace     time.Duration
 	LogFile   string
@@ -92,6 +94,7 @@ the Temporal Go SDK's.
 	o.Connect.Codec.register(fs)
 	o.Connect.Metrics.register(fs)
 	o.Tuning.register(fs)
+	addRootFlag(cmd, &o.Root)
 	addPluginsFlag(cmd, opts)
 	return cmd
 }
@@ -107,7 +110,7 @@ func runWorker(ctx context.Context, o *workerOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	defs, err := loadDefinitions(o.Options, o.Dirs)
+	defs, err := loadDefinitions(o.Options, o.Dirs, o.Root)
 	if err != nil {
 		return err
 	}
@@ -160,7 +163,7 @@ type servedDefinitions struct {
 // loadDefinitions validates every definition in dirs. When any is invalid
 // (or two files define the same name) it prints every problem and returns
 // an error that starts nothing.
-func loadDefinitions(o *Options, dirs []string) (*servedDefinitions, error) {
+func loadDefinitions(o *Options, dirs []string, root string) (*servedDefinitions, error) {
 	files, err := validate.Expand(dirs)
 	if err != nil {
 		return nil, &exitError{code: ExitFailure, err: err}
@@ -169,7 +172,7 @@ func loadDefinitions(o *Options, dirs []string) (*servedDefinitions, error) {
 	invalid := 0
 	var dups []string
 	for _, f := range files {
-		r := validate.File(f, o.Registry)
+		r := validate.FileWith(f, validate.Options{Registry: o.Registry, Root: root})
 		for _, diag := range r.Diagnostics {
 			fmt.Fprintln(o.Stderr, diag.String())
 		}

@@ -43,7 +43,7 @@ func TestChildFilesValidatedOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs := newResolver(top, nil)
+	rs := newResolver(top, Options{})
 	r := rs.source(top, src)
 	if !r.Valid() {
 		t.Fatalf("invalid: %v", r.Diagnostics)
@@ -190,5 +190,53 @@ func TestChildTableSizeLimit(t *testing.T) {
 	want := `three.yaml:6:19: steps[2].child.file: with child file "c.yaml" the definition is over 2096128 bytes, the limit that a run's payload allows`
 	if r.Valid() || !strings.Contains(r.Diagnostics.Error(), want) {
 		t.Errorf("three large child files: want an error %q, got\n%v", want, r.Diagnostics)
+	}
+}
+
+// TestChildFilesRoot: child files must be in the folder of the file
+// validated or below it, or in Options.Root (--root) or below it. The
+// check is on the path, ".." resolved as written.
+func TestChildFilesRoot(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "repo") // outside.yaml goes beside it
+	write := func(name, src string) {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	leaf := "dsl: v1\nname: %s\nsteps:\n  - log: hi\n"
+	write("app/main.yaml", "dsl: v1\nname: main\nsteps:\n  - child: {file: ../shared/lib.yaml}\n  - child: {file: sub/../local.yaml}\n  - child: {file: ../app/local.yaml}\n")
+	write("app/local.yaml", fmt.Sprintf(leaf, "local"))
+	write("shared/lib.yaml", "dsl: v1\nname: lib\nsteps:\n  - child: {file: ../app/local.yaml}\n")
+	write("app/escape.yaml", "dsl: v1\nname: escape\nsteps:\n  - child: {file: ../shared/out.yaml}\n")
+	write("shared/out.yaml", "dsl: v1\nname: out\nsteps:\n  - child: {file: ../../outside.yaml}\n")
+	write("../outside.yaml", fmt.Sprintf(leaf, "outside"))
+	main := filepath.Join(dir, "app", "main.yaml")
+	for _, tc := range []struct {
+		name, file, root string
+		want             string // an error, or "" for valid
+	}{
+		{"default root", main, "",
+			`main.yaml:4:19: steps[0].child.file: child file "../shared/lib.yaml" is outside the folder of ` + main + `: child files must be in that folder or below it, or in the folder given by --root`},
+		{"wider root", main, dir, ""},
+		{"root as written, with ..", main, filepath.Join(dir, "app", "..", "."), ""},
+		{"narrower root", main, filepath.Join(dir, "app", "sub"),
+			`steps[1].child.file: child file "sub/../local.yaml" is outside the root folder "` + filepath.Join(dir, "app", "sub") + `" (--root): child files must be in that folder or below it`},
+		{"a child file's child outside the root", filepath.Join(dir, "app", "escape.yaml"), dir,
+			`out.yaml:4:19: steps[0].child.file: child file "../../outside.yaml" is outside the root folder "` + dir + `" (--root)`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := FileWith(tc.file, Options{Root: tc.root})
+			switch {
+			case tc.want == "" && !r.Valid():
+				t.Errorf("want valid, got\n%v", r.Diagnostics)
+			case tc.want != "" && (r.Valid() || !strings.Contains(r.Diagnostics.Error(), tc.want)):
+				t.Errorf("want an error %q, got\n%v", tc.want, r.Diagnostics)
+			}
+		})
 	}
 }

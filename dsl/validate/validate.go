@@ -35,7 +35,23 @@ func (r *Result) Valid() bool { return !r.Diagnostics.HasErrors() }
 // dsl.MaxDiagnosticsPerFile diagnostics of each file are kept, and a count
 // of the rest.
 func Source(filename string, src []byte, reg *activities.Registry) *Result {
-	rs := newResolver(filename, reg)
+	return SourceWith(filename, src, Options{Registry: reg})
+}
+
+// Options are the settings of SourceWith and FileWith.
+type Options struct {
+	// Registry checks with: values against activity schemas; nil: they are
+	// not checked.
+	Registry *activities.Registry
+	// Root is the folder that child files must be in, or below it (the
+	// path as written: symlinks are not followed). Empty: the folder of
+	// the file validated.
+	Root string
+}
+
+// SourceWith is Source with options.
+func SourceWith(filename string, src []byte, o Options) *Result {
+	rs := newResolver(filename, o)
 	r := rs.source(filename, src)
 	if r.Valid() && len(src)+rs.bundled > measureAbove && dsl.CanonicalSize(r.Workflow) > MaxDefinitionSize {
 		// Over the limit by the measure of dsl.CanonicalSize, which is
@@ -66,10 +82,14 @@ const MaxDefinitionSize = 2<<20 - 1<<10
 // MaxDefinitionSize.
 const measureAbove = 64 << 10
 
-func newResolver(filename string, reg *activities.Registry) *resolver {
+func newResolver(filename string, o Options) *resolver {
 	abs := absPath(filename)
-	return &resolver{reg: reg, stack: []string{abs}, root: filepath.Dir(abs), top: filename,
+	rs := &resolver{reg: o.Registry, stack: []string{abs}, root: filepath.Dir(abs), top: filename,
 		files: map[string][]byte{}, done: map[string]*Result{}}
+	if o.Root != "" {
+		rs.root, rs.rootFlag = absPath(o.Root), o.Root
+	}
+	return rs
 }
 
 // maxChildFiles bounds how deeply child definition files may include
@@ -83,9 +103,10 @@ type resolver struct {
 	// stack holds the absolute paths of the files being validated, the
 	// outermost first.
 	stack []string
-	// root is the folder of the outermost file, top its name as given:
-	// child files must be in that folder or below it.
-	root, top string
+	// root is the folder that child files must be in or below: the folder
+	// of the outermost file, top its name as given, or the absolute form
+	// of rootFlag, the folder given as Options.Root.
+	root, top, rootFlag string
 	// files holds the child files read, by absolute path, and done their
 	// results, by absolute path and content hash: a file included many
 	// times (six times at each of ten levels) is read and validated once.
@@ -168,7 +189,11 @@ func (rs *resolver) bundleChildren(filename string, root *yaml.Node, w *dsl.Work
 		}
 		abs := absPath(file)
 		if rel, err := filepath.Rel(rs.root, abs); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-			fail("child file %q is outside the folder of %s: child files must be in that folder or below it", c.File, rs.top)
+			if rs.rootFlag != "" {
+				fail("child file %q is outside the root folder %q (--root): child files must be in that folder or below it", c.File, rs.rootFlag)
+			} else {
+				fail("child file %q is outside the folder of %s: child files must be in that folder or below it, or in the folder given by --root", c.File, rs.top)
+			}
 			return true
 		}
 		if slices.Contains(rs.stack, abs) {
@@ -252,13 +277,18 @@ func (r *Result) Canonicalize() error {
 
 // File reads and validates one file.
 func File(path string, reg *activities.Registry) *Result {
+	return FileWith(path, Options{Registry: reg})
+}
+
+// FileWith is File with options.
+func FileWith(path string, o Options) *Result {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return &Result{File: path, Diagnostics: dsl.Diagnostics{{
 			Pos: dsl.Pos{File: path}, Code: dsl.CodeYAML, Msg: fmt.Sprintf("cannot read file: %v", unwrapPathError(err)),
 		}}}
 	}
-	return Source(path, src, reg)
+	return SourceWith(path, src, o)
 }
 
 func unwrapPathError(err error) error {

@@ -58,6 +58,9 @@ type Options struct {
 	MaxCalls int
 	// Run, when set, selects the cases to run by name.
 	Run *regexp.Regexp
+	// Root is the folder that child definition files must be in
+	// (validate.Options.Root); empty: the folder of each definition.
+	Root string
 }
 
 // Runner runs test files. It caches the definitions of each folder that
@@ -91,7 +94,7 @@ func (r *Runner) RunFile(path string) *FileResult {
 		return res
 	}
 	res.Workflow = f.Workflow
-	vr := validate.File(f.Workflow, r.opts.Registry)
+	vr := validate.FileWith(f.Workflow, validate.Options{Registry: r.opts.Registry, Root: r.opts.Root})
 	if !vr.Valid() {
 		res.Diagnostics = append(res.Diagnostics, dsl.Diagnostic{Pos: f.WorkflowPos, Path: "workflow", Code: dsl.CodeValue,
 			Msg: fmt.Sprintf("the definition %s is invalid (its errors follow)", f.Workflow)})
@@ -146,7 +149,7 @@ func (r *Runner) lookup(dir string) map[string][]byte {
 	defs := map[string][]byte{}
 	files, _ := validate.Expand([]string{dir})
 	for _, file := range files {
-		vr := validate.File(file, r.opts.Registry)
+		vr := validate.FileWith(file, validate.Options{Registry: r.opts.Registry, Root: r.opts.Root})
 		if !vr.Valid() || vr.Canonicalize() != nil {
 			continue
 		}
