@@ -33,6 +33,8 @@ at once as file:line:col: path: message.
 PATH is a file, a folder or a folder ending in /... (recursive), or - for
 standard input. A folder contributes the YAML files with a top-level dsl: key
 (a file named explicitly is always checked); --exclude leaves paths out.
+Child files (child: {file: ...}) are validated with the file that names
+them; they must be in its folder or below it, or in --root DIR or below it.
 Diagnostics go to standard output. The exit code is 0 when every file is
 valid, 1 when any is not, and 2 on usage errors.
 
