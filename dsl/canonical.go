@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"math"
 	"reflect"
 	"strconv"
@@ -88,12 +87,12 @@ func bundle(w, c *Workflow) (map[string]json.RawMessage, error) {
 		}
 		return true
 	})
-	table := maps.Clone(c.Children)
+	// Copied in sorted key order, as the interpreter calls this (the
+	// hash check of a definition) from workflow code.
+	table := map[string]json.RawMessage{}
+	copyTable(table, c.Children)
 	if len(bundled) == 0 {
 		return table, nil
-	}
-	if table == nil {
-		table = map[string]json.RawMessage{}
 	}
 	var err error
 	Walk(c, func(path string, s *Step) bool {
@@ -109,11 +108,17 @@ func bundle(w, c *Workflow) (map[string]json.RawMessage, error) {
 		ch.Definition, ch.DefinitionHash = nil, d.Hash
 		table[d.Hash] = d.Body
 		if d.Workflow != nil {
-			maps.Copy(table, d.Workflow.Children)
+			copyTable(table, d.Workflow.Children)
 		}
 		return true
 	})
 	return table, err
+}
+
+func copyTable(dst, src map[string]json.RawMessage) {
+	for _, k := range SortedKeys(src) {
+		dst[k] = src[k]
+	}
 }
 
 // WithChildren returns the canonical form of the definition whose
