@@ -25,7 +25,7 @@ func CanonicalSize(w *Workflow) int {
 		return len("null")
 	}
 	c := *w
-	z := sizer{defaults: c.Activity}
+	z := sizer{defaults: c.Activity, table: map[string]int{}}
 	c.Activity = nil
 	o := WorkflowOptions{}
 	if c.Options != nil {
@@ -35,14 +35,27 @@ func CanonicalSize(w *Workflow) int {
 		o.TaskQueue = DefaultTaskQueue
 	}
 	c.Options = &o
-	return z.of(reflect.ValueOf(&c).Elem())
+	for k, v := range c.Children {
+		z.table[k] = len(v)
+	}
+	c.Children = nil
+	n := z.of(reflect.ValueOf(&c).Elem())
+	if len(z.table) > 0 { // ,"children":{...} (WithChildren)
+		n += len(`,"children":{}`) + len(z.table) - 1
+		for k, size := range z.table {
+			n += stringSize(k) + 1 + size
+		}
+	}
+	return n
 }
 
 // sizer measures JSON encodings as Prepare's encoder makes them (HTML
 // characters not escaped), with the workflow's activity defaults merged
-// into every activity step.
+// into every activity step, and collects the table of child definitions
+// (Workflow.Children) that Prepare makes of bundled child steps.
 type sizer struct {
 	defaults *ActivityOptions
+	table    map[string]int // hash → size of the entry
 }
 
 var (
@@ -197,6 +210,20 @@ func (z *sizer) step(s *Step) int {
 	if a, ok := s.Body.(*ActivityStep); ok {
 		c := *a
 		applyActivityDefaults(&c.ActivityOptions, z.defaults, c.Local)
+		return n + z.of(reflect.ValueOf(&c).Elem())
+	}
+	if ch, ok := s.Body.(*ChildStep); ok && ch.Bundled != nil {
+		// As Prepare (bundle) writes it: the hash in the step, the
+		// definition once in the table.
+		c := *ch
+		d := c.Bundled
+		c.Definition, c.DefinitionHash = nil, d.Hash
+		z.table[d.Hash] = len(d.Body)
+		if d.Workflow != nil {
+			for k, v := range d.Workflow.Children {
+				z.table[k] = len(v)
+			}
+		}
 		return n + z.of(reflect.ValueOf(&c).Elem())
 	}
 	return n + z.of(reflect.ValueOf(s.Body))

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dslrun/dslrun/dsl"
 )
 
 // writeChain writes levels files, level0.yaml to level<levels-1>.yaml, each
@@ -190,6 +192,37 @@ func TestChildTableSizeLimit(t *testing.T) {
 	want := `three.yaml:6:19: steps[2].child.file: with child file "c.yaml" the definition is over 2096128 bytes, the limit that a run's payload allows`
 	if r.Valid() || !strings.Contains(r.Diagnostics.Error(), want) {
 		t.Errorf("three large child files: want an error %q, got\n%v", want, r.Diagnostics)
+	}
+	// The parent's own size and its table's, together (dsl.CanonicalSize
+	// counts the table).
+	write("big.yaml", "dsl: v1\nname: big\nstate:\n  blob: "+strings.Repeat("y", 1_400_000)+"\nsteps:\n  - child: {file: a.yaml}\n")
+	r = File(filepath.Join(dir, "big.yaml"), nil)
+	want = `big.yaml:1:1: the definition is 22`
+	if r.Valid() || !strings.Contains(r.Diagnostics.Error(), want) {
+		t.Errorf("a large parent with a large child file: want an error %q, got\n%v", want, r.Diagnostics)
+	}
+}
+
+// TestCanonicalSizeWithChildren: dsl.CanonicalSize, which Source compares
+// with the limit, counts the table of child definitions and the hashes in
+// the child steps, byte for byte, also for a canonical form prepared again.
+func TestCanonicalSizeWithChildren(t *testing.T) {
+	r := File(filepath.Join(writeChain(t, 4), "level0.yaml"), nil)
+	if !r.Valid() {
+		t.Fatal(r.Diagnostics)
+	}
+	if err := r.Canonicalize(); err != nil {
+		t.Fatal(err)
+	}
+	if got := dsl.CanonicalSize(r.Workflow); got != len(r.Definition.Canonical) {
+		t.Errorf("CanonicalSize %d, canonical form %d bytes", got, len(r.Definition.Canonical))
+	}
+	w, err := dsl.Unmarshal(r.Definition.Canonical)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := dsl.CanonicalSize(w); got != len(r.Definition.Canonical) {
+		t.Errorf("prepared again: CanonicalSize %d, canonical form %d bytes", got, len(r.Definition.Canonical))
 	}
 }
 
