@@ -28,9 +28,8 @@ func TestMetricsScrape(t *testing.T) {
 	metricsAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	dev := startDslrun(t, nil, "dev", "--memory", "--port", "0", "--ui-port", "0", "--task-queue", "q-metrics", "--metrics-address", metricsAddr)
 	addr := dev.waitOutput(t, frontendLine, hangBound)[1]
-	if !strings.Contains(dev.stderr(), "metrics: http://"+metricsAddr+"/metrics") {
-		t.Errorf("dev does not say where its metrics are:\n%s", dev.output())
-	}
+	// dev says where its metrics are; the line may follow the banner.
+	dev.waitOutput(t, regexp.MustCompile(regexp.QuoteMeta("metrics: http://"+metricsAddr+"/metrics")), hangBound)
 	mustRun(t, dslruncmd.ExitOK, "apply", filepath.Join("..", "examples", "parallel.yaml"), "--address", addr, "--task-queue", "q-metrics", "-q")
 
 	// Each sample as the Prometheus text format prints it; labels in the
