@@ -27,7 +27,10 @@
 // child (ExecuteChildWorkflow), signalWorkflow (SignalExternalWorkflow).
 // parallel, race and forEach run their branches and iterations as
 // coroutines of the one workflow (workflow.Go), never as hidden child
-// workflows. set, if, switch, while, try, fail, return, continueAsNew and
+// workflows; a concurrent forEach whose body is one activity step
+// schedules and awaits the activities itself, as a hand-written fan-out
+// does. Signals are received by the run's root coroutine, which otherwise
+// only waits for the steps' coroutine. set, if, switch, while, try, fail, return, continueAsNew and
 // log cost no history at all.
 //
 // An activity gets its evaluated with: value as its single argument. A
