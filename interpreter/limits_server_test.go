@@ -4,8 +4,6 @@ package interpreter
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,12 +15,10 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/temporalproto"
 	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/dslrun/dslrun/activities"
 	"github.com/dslrun/dslrun/dsl"
-	"github.com/dslrun/dslrun/internal/devserver"
 )
 
 // limitsDefs are the definitions whose histories pin the version gates of
@@ -134,19 +130,7 @@ func driveAwaitCan(ctx context.Context, t *testing.T, c client.Client, id string
 //	DSLRUN_RECORD_HISTORIES=v0 go test -tags dslrun_server -run ServerRecordLimits ./interpreter/
 func TestServerRecordLimits(t *testing.T) {
 	defer lowerGuard()()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	srv, err := devserver.Start(ctx, devserver.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Stop()
-	quiet := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
-	c, err := client.Dial(client.Options{HostPort: srv.FrontendAddress(), Namespace: srv.Namespace(), Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	ctx, c := startServer(t, 5*time.Minute)
 	const tq = "record-limits"
 	w := worker.New(c, tq, worker.Options{})
 	reg := activities.NewRegistry()

@@ -11,8 +11,6 @@ package interpreter
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -23,7 +21,6 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/temporalproto"
 	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -31,7 +28,6 @@ import (
 
 	"github.com/dslrun/dslrun/activities"
 	"github.com/dslrun/dslrun/dsl"
-	"github.com/dslrun/dslrun/internal/devserver"
 )
 
 // handWrittenParallel runs n activities at once, as coroutines.
@@ -114,19 +110,7 @@ output: '${ {first: steps.first.result, both: steps.both.result, caught: state.c
 `
 
 func TestServerHistoryEvents(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	srv, err := devserver.Start(ctx, devserver.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Stop()
-	quiet := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
-	c, err := client.Dial(client.Options{HostPort: srv.FrontendAddress(), Namespace: srv.Namespace(), Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	ctx, c := startServer(t, 5*time.Minute)
 
 	defs := map[string][]byte{}
 	for _, n := range []int{10, 100} {

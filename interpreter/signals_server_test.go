@@ -5,8 +5,6 @@ package interpreter
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,12 +16,10 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/temporalproto"
 	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/dslrun/dslrun/activities"
 	"github.com/dslrun/dslrun/dsl"
-	"github.com/dslrun/dslrun/internal/devserver"
 )
 
 // signalsBatchDef has declared signals (one whose handler runs steps), a
@@ -89,19 +85,7 @@ steps:
 //
 //	DSLRUN_RECORD_HISTORIES=v0 go test -tags dslrun_server -run ServerRecordSignals ./interpreter/
 func TestServerRecordSignals(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	srv, err := devserver.Start(ctx, devserver.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Stop()
-	quiet := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
-	c, err := client.Dial(client.Options{HostPort: srv.FrontendAddress(), Namespace: srv.Namespace(), Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	ctx, c := startServer(t, 3*time.Minute)
 
 	// gate(n) completes once the test has released n.
 	var mu sync.Mutex
