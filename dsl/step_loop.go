@@ -19,14 +19,24 @@ const (
 )
 
 // ForEachStep runs Do for each item of Items, at most Concurrency at a
-// time. Its result is the list of iteration results in input order.
+// time. Its result is the list of iteration results in input order, or
+// null when Results is ResultsNone.
 type ForEachStep struct {
-	Items       Value   `json:"items"`
-	As          string  `json:"as"`
-	Index       string  `json:"index"`
-	Concurrency int     `json:"concurrency"`
-	Do          []*Step `json:"do"`
+	Items       Value  `json:"items"`
+	As          string `json:"as"`
+	Index       string `json:"index"`
+	Concurrency int    `json:"concurrency"`
+	// Results is ResultsNone to keep no iteration results; empty keeps
+	// them all.
+	Results string  `json:"results,omitempty"`
+	Do      []*Step `json:"do"`
 }
+
+// ResultsNone is the value of forEach's results key that keeps no
+// iteration results: the step's result is null, and a run that continues
+// as new inside the loop carries none, so the number of items is not
+// limited by the size of their results.
+const ResultsNone = "none"
 
 // WhileStep runs Do while Cond holds.
 type WhileStep struct {
@@ -76,6 +86,11 @@ func init() {
 						"minimum": 1,
 						"maximum": 1000,
 						"default": 1,
+					}},
+					{Name: "results", Doc: "`all` keeps every iteration's result, in the step's result (a list in input order) and across continue-as-new; `none` keeps none: the step's result is null, so a loop over many items is not limited by the size of their results (steps.<id> inside the body still sees each iteration's own steps).", Default: "all", Example: "`results: none`", Schema: map[string]any{
+						"type":    "string",
+						"enum":    list("all", ResultsNone),
+						"default": "all",
 					}},
 					{Name: "do", Doc: "Steps run for each item.", Example: "`do: [{activity: Pack, with: \"${ item }\"}]`", Required: true, Ref: "steps"},
 				},
@@ -138,5 +153,8 @@ func buildForEach(b *builder, s stepSrc) Body {
 		b.errorf(s.n, s.path, CodeValue, "as and index must differ")
 	}
 	b.readKeys(s.f, s.n, s.path, "forEachStep", st, sc.with(st.As, st.Index), "id", "forEach", "as", "index")
+	if st.Results == "all" {
+		st.Results = "" // the default: the canonical form leaves it out
+	}
 	return st
 }

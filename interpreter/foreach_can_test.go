@@ -192,3 +192,73 @@ steps:
 		t.Errorf("finally ran its activity %d times, want once", cleaned)
 	}
 }
+
+// TestForEachResultsNone: with results: none a forEach keeps no iteration
+// results: its result is null, a continue-as-new inside it carries none,
+// and every item still runs once, sequential or concurrent, with a body of
+// one activity or more steps.
+func TestForEachResultsNone(t *testing.T) {
+	const def = `
+dsl: v1
+name: fe-none
+state: {total: 0}
+steps:
+  - id: each
+    forEach: ${ 1..12 }
+    concurrency: %d
+    results: none
+    do:
+%s
+output: '${ {result: steps.each.result, total: state.total} }'
+`
+	bodies := map[string]string{
+		"one activity": `      - activity: work
+        with: ${ item }`,
+		"steps": `      - id: w
+        activity: work
+        with: ${ item }
+      - set: {total: "${ state.total + steps.w.result }"}`,
+	}
+	for _, concurrency := range []int{1, 3} {
+		for name, body := range bodies {
+			t.Run(fmt.Sprintf("%s, concurrency %d", name, concurrency), func(t *testing.T) {
+				var mu sync.Mutex
+				calls := map[int]int{}
+				work := func(_ context.Context, i int) (int, error) {
+					mu.Lock()
+					defer mu.Unlock()
+					calls[i]++
+					return i * 10, nil
+				}
+				h, carries := chain(t, fmt.Sprintf(def, concurrency, body), nil, func(h *harness, _ int) {
+					h.activity("work", work)
+					h.env.SetContinueAsNewSuggested(true)
+				})
+				got, _ := h.result().(map[string]any)
+				if got == nil || got["result"] != nil {
+					t.Errorf("result %v, want the forEach's result null", h.result())
+				}
+				if name == "steps" && num(got["total"]) != 780 {
+					t.Errorf("total %v, want 780 (each iteration's steps.w)", got["total"])
+				}
+				loops := 0
+				for _, c := range carries {
+					if c.Loop != nil {
+						loops++
+						if c.Loop.Results != nil {
+							t.Errorf("carried %d results, want none", len(c.Loop.Results))
+						}
+					}
+				}
+				if loops == 0 {
+					t.Fatalf("no run continued as new inside the forEach (%d carries)", len(carries))
+				}
+				for i := 1; i <= 12; i++ {
+					if calls[i] != 1 {
+						t.Errorf("item %d ran %d times, want once (%v)", i, calls[i], calls)
+					}
+				}
+			})
+		}
+	}
+}

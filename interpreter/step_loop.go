@@ -16,6 +16,9 @@ type forEachNode struct {
 	as, index   string
 	concurrency int
 	do          []*node
+	// none is set when the loop keeps no iteration results (results:
+	// none): its result is null and it carries none.
+	none bool
 	// reproducible is set when the items read nothing but the input: a run
 	// that continues as new inside the loop evaluates them again instead
 	// of carrying them.
@@ -43,6 +46,7 @@ func (c *compiler) forEach(path, kp string, f *dsl.ForEachStep, vars []string) *
 		index:        index,
 		concurrency:  max(f.Concurrency, 1),
 		do:           c.steps(path+".do", f.Do, inner),
+		none:         f.Results == dsl.ResultsNone,
 		reproducible: err == nil,
 	}
 }
@@ -85,9 +89,12 @@ func (r *runner) forEach(ctx workflow.Context, e *env, sc *scope, n *node, f *fo
 			return nil, definitionError("%s: the run resumes the loop at item %d of %d", n.path, start, len(items))
 		}
 	}
-	results := make([]any, len(items))
-	if lc != nil {
-		copy(results, lc.Results)
+	var results []any // nil when the loop keeps none
+	if !f.none {
+		results = make([]any, len(items))
+		if lc != nil {
+			copy(results, lc.Results)
+		}
 	}
 	// due reports whether the loop continues as new before item i.
 	old := false
@@ -102,7 +109,10 @@ func (r *runner) forEach(ctx workflow.Context, e *env, sc *scope, n *node, f *fo
 		return true
 	}
 	carry := func(i int) error {
-		l := &LoopCarry{At: cur.pos, Next: i, Results: results[:i]}
+		l := &LoopCarry{At: cur.pos, Next: i}
+		if !f.none {
+			l.Results = results[:i]
+		}
 		if !f.reproducible {
 			l.Items = items[i:]
 		}
@@ -111,7 +121,9 @@ func (r *runner) forEach(ctx workflow.Context, e *env, sc *scope, n *node, f *fo
 	iteration := func(ctx workflow.Context, i int) error {
 		isc := sc.child(true, binding{f.as, items[i]}, binding{f.index, i})
 		res, err := r.execList(ctx, isc, f.do)
-		results[i] = res
+		if !f.none {
+			results[i] = res
+		}
 		return err
 	}
 	if f.concurrency <= 1 || len(items)-start <= 1 {
@@ -123,7 +135,7 @@ func (r *runner) forEach(ctx workflow.Context, e *env, sc *scope, n *node, f *fo
 				return nil, err
 			}
 		}
-		return results, nil
+		return f.result(results), nil
 	}
 
 	bctx, cancel := workflow.WithCancel(ctx)
@@ -136,7 +148,7 @@ func (r *runner) forEach(ctx workflow.Context, e *env, sc *scope, n *node, f *fo
 		if stopAt >= 0 {
 			return nil, carry(stopAt)
 		}
-		return results, nil
+		return f.result(results), nil
 	}
 	inFlight, started, done := 0, 0, 0
 	stopAt := -1
@@ -178,7 +190,15 @@ func (r *runner) forEach(ctx workflow.Context, e *env, sc *scope, n *node, f *fo
 	if stopAt >= 0 {
 		return nil, carry(stopAt)
 	}
-	return results, nil
+	return f.result(results), nil
+}
+
+// result is the loop's result: its results, or null when it keeps none.
+func (f *forEachNode) result(results []any) any {
+	if f.none {
+		return nil
+	}
+	return results
 }
 
 // resumeLoop returns the carried forEach when the step at pos is the one
@@ -288,7 +308,9 @@ func (r *runner) forEachActivities(ctx, bctx workflow.Context, cancel func(), sc
 			res, err := r.result(bctx, it.fut)
 			res, err = r.activityResult(body, act, it.name, res, err)
 			res, err = r.endStep(bctx, it.sc, body, it.st, res, err)
-			results[it.i] = res
+			if results != nil {
+				results[it.i] = res
+			}
 			if err != nil {
 				fail(err)
 			}
@@ -342,7 +364,6 @@ func (r *runner) forEachActivities(ctx, bctx workflow.Context, cancel func(), sc
 		isc := sc.child(true, binding{f.as, items[i]}, binding{f.index, i})
 		st, err := r.beginStep(bctx, body)
 		if err != nil {
-			results[i] = nil
 			fail(err)
 			break
 		}

@@ -140,6 +140,7 @@ steps:
       - activity: Pack
         with: "${ {item: order, position: i} }"
   - forEach: [1, 2, 3]
+    results: none
     do:
       - log: ${ item * index }
   - while: ${ state.cursor != "" }
