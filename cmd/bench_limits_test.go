@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/workflow"
 
@@ -133,22 +132,9 @@ func BenchmarkFanOut(b *testing.B) {
 // runs and the largest history.
 func historySizes(ctx context.Context, tb testing.TB, c client.Client, id, runID string) (runs, most int) {
 	tb.Helper()
-	for runID != "" {
-		it := c.GetWorkflowHistory(ctx, id, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-		n, next := 0, ""
-		for it.HasNext() {
-			ev, err := it.Next()
-			if err != nil {
-				tb.Fatal(err)
-			}
-			n++
-			if a := ev.GetWorkflowExecutionContinuedAsNewEventAttributes(); a != nil {
-				next = a.GetNewExecutionRunId()
-			}
-		}
+	for _, n := range chainEvents(ctx, tb, c, id, runID) {
 		runs++
 		most = max(most, n)
-		runID = next
 	}
 	return runs, most
 }

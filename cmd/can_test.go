@@ -8,7 +8,6 @@ import (
 
 	"github.com/dslrun/dslrun/dsl"
 	"github.com/dslrun/dslrun/interpreter"
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 )
 
@@ -99,22 +98,7 @@ func runChain(ctx context.Context, t *testing.T, c client.Client, queue, src, na
 		t.Fatal(err)
 	}
 	// Walk the chain of runs from the first, counting each history.
-	for runID := first; runID != ""; {
-		it := c.GetWorkflowHistory(ctx, r.GetID(), runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-		n, next := 0, ""
-		for it.HasNext() {
-			ev, err := it.Next()
-			if err != nil {
-				t.Fatal(err)
-			}
-			n++
-			if a := ev.GetWorkflowExecutionContinuedAsNewEventAttributes(); a != nil {
-				next = a.GetNewExecutionRunId()
-			}
-		}
-		runs = append(runs, n)
-		runID = next
-	}
+	runs = chainEvents(ctx, t, c, r.GetID(), first)
 	return result, runs
 }
 

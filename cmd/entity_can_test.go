@@ -235,7 +235,7 @@ func TestAwaitContinuesAsNewSignalsAndUpdates(t *testing.T) {
 
 // chainEvents returns the number of history events of each run of the
 // chain that starts at run first.
-func chainEvents(ctx context.Context, t *testing.T, c client.Client, id, first string) []int {
+func chainEvents(ctx context.Context, t testing.TB, c client.Client, id, first string) []int {
 	t.Helper()
 	var runs []int
 	for runID := first; runID != ""; {
