@@ -70,14 +70,14 @@ func BenchmarkOpenRuns(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Cleanup(c.Close)
-	env := benchEnvelope(b, "wait-signal.yaml", waitSignalDef)
+	start := benchStart(b, "wait-signal.yaml", waitSignalDef)
 	for _, f := range []struct {
 		name string
 		typ  string
 		args []any
 	}{
 		{"go", "hand-wait-signal", nil},
-		{"dsl", "wait-signal", []any{nil, env}},
+		{"dsl", start.WorkflowType, start.Args},
 	} {
 		b.Run(f.name, func(b *testing.B) {
 			for b.Loop() {
@@ -98,6 +98,7 @@ func BenchmarkOpenRuns(b *testing.B) {
 				})
 				open := w.mem(b, n)
 				b.ReportMetric((open.heap-base.heap)/float64(n), "heap-B/run")
+				b.ReportMetric((open.stack-base.stack)/float64(n), "stack-B/run")
 				b.ReportMetric((open.rss-base.rss)/float64(n), "RSS-B/run")
 				b.ReportMetric(open.heap/(1<<20), "heap-MB")
 				b.ReportMetric(open.rss/(1<<20), "RSS-MB")
@@ -178,7 +179,7 @@ type workerProcess struct {
 	out *bufio.Scanner
 }
 
-type memSample struct{ heap, rss float64 }
+type memSample struct{ heap, stack, rss float64 }
 
 func startWorkerProcess(b *testing.B, addr, queue string, n int) *workerProcess {
 	b.Helper()
@@ -223,7 +224,7 @@ func (w *workerProcess) mem(b *testing.B, tasks int) memSample {
 		b.Fatal(err)
 	}
 	var s memSample
-	if _, err := fmt.Sscanf(w.reply(b, "mem "), "mem %g %g", &s.heap, &s.rss); err != nil {
+	if _, err := fmt.Sscanf(w.reply(b, "mem "), "mem %g %g %g", &s.heap, &s.stack, &s.rss); err != nil {
 		b.Fatal(err)
 	}
 	return s
@@ -241,7 +242,7 @@ func (w *workerProcess) stop() {
 // unless DSLRUN_OPEN_RUNS_WORKER (address,queue,runs) is set. It serves
 // the interpreter and handWaitSignal on the queue, prints "ready", then
 // answers each line "mem TASKS" on stdin, once it has completed TASKS
-// workflow tasks, with "mem HEAP RSS" in bytes; it ends when stdin closes.
+// workflow tasks, with "mem HEAP STACK RSS" in bytes; it ends when stdin closes.
 func TestOpenRunsWorker(t *testing.T) {
 	spec := os.Getenv("DSLRUN_OPEN_RUNS_WORKER")
 	if spec == "" {
@@ -249,6 +250,9 @@ func TestOpenRunsWorker(t *testing.T) {
 	}
 	parts := strings.Split(spec, ",")
 	runs, _ := strconv.Atoi(parts[2])
+	if os.Getenv("DSLRUN_OPEN_RUNS_HEAPPROFILE") != "" {
+		runtime.MemProfileRate = 256 // a profile fine enough to tell a run's allocations apart
+	}
 	worker.SetStickyWorkflowCacheSize(runs + 1000) // every open run stays cached
 	tasks := &taskCounter{}
 	tasks.cond = sync.NewCond(&tasks.mu)
@@ -276,7 +280,7 @@ func TestOpenRunsWorker(t *testing.T) {
 		runtime.GC()
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		fmt.Printf("mem %d %d\n", ms.HeapInuse, residentBytes())
+		fmt.Printf("mem %d %d %d\n", ms.HeapInuse, ms.StackInuse, residentBytes())
 		if path := os.Getenv("DSLRUN_OPEN_RUNS_HEAPPROFILE"); path != "" && want > 0 {
 			writeHeapProfile(t, path)
 		}

@@ -117,6 +117,25 @@ func quietLogger() log.Logger {
 	return log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 
+// benchStart is the start of src as dslrun apply makes it, with no
+// input: the definition compressed, as the run's only argument.
+func benchStart(b *testing.B, name, src string) *interpreter.Start {
+	b.Helper()
+	w, ds := dsl.Parse(name, []byte(src))
+	if ds.HasErrors() {
+		b.Fatal(ds)
+	}
+	d, err := dsl.Prepare(w)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := interpreter.NewStart(d, nil, interpreter.StartOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
 // benchEnvelope parses the definition src and returns the envelope that
 // starts it, as the benchmarks send it: the canonical form as JSON.
 func benchEnvelope(b *testing.B, name, src string) interpreter.Envelope {
