@@ -29,9 +29,9 @@
 // coroutines of the one workflow (workflow.Go), never as hidden child
 // workflows; a concurrent forEach whose body is one activity step
 // schedules and awaits the activities itself, as a hand-written fan-out
-// does. Signals are received by the run's root coroutine, which otherwise
-// only waits for the steps' coroutine. set, if, switch, while, try, fail, return, continueAsNew and
-// log cost no history at all.
+// does. The top-level steps run on the run's root coroutine, which also
+// receives the signals (root.go). set, if, switch, while, try, fail,
+// return, continueAsNew and log cost no history at all.
 //
 // An activity gets its evaluated with: value as its single argument. A
 // local activity gets it as JSON (json.RawMessage), because the SDK calls

@@ -69,8 +69,9 @@ func (r *runner) registerHandlers(ctx workflow.Context) error {
 }
 
 // signalTurn handles every signal pending, as the run's root coroutine
-// does each time before it blocks (rootAwait) and once more before it
-// returns.
+// does before the first step, on each pass while the steps block
+// (rootTurn), each time before it blocks once they ended (rootAwait) and
+// once more before it returns.
 //
 // The first releases received signals in coroutines of their own, one per
 // declared signal, created in the order of r.plan.signalNames, and one for
@@ -119,21 +120,16 @@ func (r *runner) signalsPending(ctx workflow.Context) bool {
 	return r.anySignalLive && (ctx.Err() != nil || len(r.otherSignals(ctx)) > 0)
 }
 
-// rootAwait is the root coroutine's workflow.Await(ctx, cond), or, when
-// interruptible is false, its workflow.Await on a context that
-// cancellation does not interrupt: it returns at once when cond holds, and
-// otherwise takes the signals' turn (signalTurn) each time before it
-// blocks, until cond holds (or, interruptible, the run is cancelled). ctx
-// is the run's context.
-func (r *runner) rootAwait(ctx workflow.Context, interruptible bool, cond func() bool) error {
+// rootAwait is the root coroutine's workflow.Await(ctx, cond) once the
+// steps ended: it returns at once when cond holds, and otherwise takes the
+// signals' turn (signalTurn) each time before it blocks, until cond holds
+// or the run is cancelled. ctx is the run's context.
+func (r *runner) rootAwait(ctx workflow.Context, cond func() bool) error {
 	if cond() {
 		return nil
 	}
-	if r.waitCtx == nil {
-		r.waitCtx, _ = workflow.NewDisconnectedContext(ctx)
-	}
 	for {
-		if interruptible && ctx.Err() != nil {
+		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		r.signalTurn(ctx)
@@ -148,7 +144,7 @@ func (r *runner) rootAwait(ctx workflow.Context, interruptible bool, cond func()
 				return false
 			case cond():
 				woke = true
-			case interruptible && ctx.Err() != nil:
+			case ctx.Err() != nil:
 				cancelled = true
 			default:
 				return r.signalsPending(ctx)
@@ -163,6 +159,18 @@ func (r *runner) rootAwait(ctx workflow.Context, interruptible bool, cond func()
 		}
 	}
 }
+
+// uncancellable is a workflow context that cancellation never reaches:
+// workflow.Await checks a context's Done channel only when it has one, so
+// an Await on it waits for its condition alone, as it does on a context
+// from workflow.NewDisconnectedContext whose cancel function is never
+// called, without that context's channel and converter (about 300 bytes
+// an open run). It carries ctx's values, the coroutine among them, so it
+// serves only the coroutine that ctx belongs to.
+type uncancellable struct{ workflow.Context }
+
+func (uncancellable) Done() workflow.Channel { return nil }
+func (uncancellable) Err() error             { return nil }
 
 // handlerScope is the scope of a handler: args and handler.name.
 func (r *runner) handlerScope(name string, args any) *scope {

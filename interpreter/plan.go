@@ -19,6 +19,9 @@ import (
 // plan is immutable and shared by every run of the same definition on a
 // worker.
 type plan struct {
+	// def is the canonical definition the plan was made from: its runs
+	// share it (they send it again when they continue as new).
+	def    []byte
 	name   string
 	steps  []*node
 	state  []assign

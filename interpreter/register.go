@@ -223,6 +223,7 @@ func (in *interpreter) plan(def []byte) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.def = def
 	in.mu.Lock()
 	if len(in.plans) >= maxPlans {
 		clear(in.plans)

@@ -142,7 +142,7 @@ func (in *interpreter) run(ctx workflow.Context, rawInput json.RawMessage, env *
 	r := &runner{
 		plan:   p,
 		wfType: wfType,
-		def:    def,
+		def:    p.def,
 		input:  input,
 		state:  map[string]any{},
 		root:   &scope{own: true},
@@ -195,9 +195,15 @@ type runner struct {
 	// handler takes signals (see signalTurn).
 	signalChans   []workflow.ReceiveChannel
 	anySignalLive bool
-	// waitCtx is the run's context, disconnected from its cancellation
-	// (rootAwait).
+	// waitCtx is the run's context, without its cancellation
+	// (rootAwait, rootGet).
 	waitCtx workflow.Context
+	// runCtx is the run's context, the root coroutine's; cancelSteps
+	// cancels the steps' context, which stopSeen says the root did
+	// because a handler stopped the run (see rootTurn).
+	runCtx      workflow.Context
+	cancelSteps workflow.CancelFunc
+	stopSeen    bool
 	// stop is set by a handler that ends the run: a failure, a return or a
 	// continue-as-new. The first one wins.
 	stop error
@@ -267,19 +273,18 @@ func (r *runner) executeSteps(ctx workflow.Context) (any, error) {
 		return nil, definitionError("handlers: %v", err)
 	}
 
+	// The steps run on this coroutine and act for the root coroutine of
+	// earlier releases too (see root.go): the signals' turn before the
+	// first step, the root's turn whenever they block, and the pass after
+	// they end.
 	mainCtx, cancelMain := workflow.WithCancel(ctx)
-	var mainErr error
-	done := false
-	workflow.GoNamed(mainCtx, "dslrun steps", func(ctx workflow.Context) {
-		mainErr = r.top(ctx, resume)
-		done = true
-	})
-	// Wait uninterrupted by cancellation: a cancelled run still waits for
-	// its finally blocks.
-	_ = r.rootAwait(ctx, false, func() bool { return done || r.stop != nil })
-	if !done {
-		cancelMain()
-		_ = r.rootAwait(ctx, false, func() bool { return done })
+	r.runCtx, r.cancelSteps, r.waitCtx = ctx, cancelMain, uncancellable{ctx}
+	r.signalTurn(ctx)
+	mainErr := r.top(workflow.WithValue(mainCtx, rootKey{}, true), resume)
+	r.endTurn()
+	if r.stopSeen {
+		// A handler stopped the run while the steps ran: its stop ends
+		// it, whatever the cancelled steps returned.
 		mainErr = r.stop
 	}
 	cancelMain()
@@ -458,7 +463,7 @@ func (r *runner) finish(ctx workflow.Context, err error) (any, error) {
 // signal is pending, so that the run never ends in the middle of one.
 func (r *runner) waitHandlers(ctx workflow.Context) error {
 	for {
-		err := r.rootAwait(ctx, true, func() bool {
+		err := r.rootAwait(ctx, func() bool {
 			return r.signalTasks == 0 && workflow.AllHandlersFinished(ctx)
 		})
 		if err != nil {

@@ -124,7 +124,7 @@ func (r *runner) startActivity(ctx workflow.Context, e *env, n *node, a *activit
 func (r *runner) result(ctx workflow.Context, fut workflow.Future) (any, error) {
 	var raw json.RawMessage
 	blocked := !fut.IsReady()
-	err := fut.Get(ctx, &raw)
+	err := r.rootGet(ctx, fut, &raw)
 	r.waitedFor(ctx, blocked)
 	if err != nil {
 		return nil, err

@@ -219,7 +219,7 @@ func (r *runner) childWorkflow(ctx workflow.Context, e *env, n *node, c *childNo
 	var exec workflow.Execution
 	started := fut.GetChildWorkflowExecution()
 	blocked := !started.IsReady()
-	err = started.Get(ctx, &exec)
+	err = r.rootGet(ctx, started, &exec)
 	r.waitedFor(ctx, blocked)
 	if err != nil {
 		return nil, errorFailure(n.path, what, wfType, err, nil)
@@ -256,7 +256,7 @@ func (r *runner) signalWorkflow(ctx workflow.Context, e *env, n *node, s *signal
 	}
 	sent := workflow.SignalExternalWorkflow(ctx, id, text(runv), s.name, with)
 	blocked := !sent.IsReady()
-	err = sent.Get(ctx, nil)
+	err = r.rootGet(ctx, sent, nil)
 	r.waitedFor(ctx, blocked)
 	if err != nil {
 		return nil, errorFailure(n.path, fmt.Sprintf("signal %q to workflow %q", s.name, id), "", err, nil)

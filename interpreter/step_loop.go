@@ -150,12 +150,13 @@ func (r *runner) forEach(ctx workflow.Context, e *env, sc *scope, n *node, f *fo
 		}
 		return f.result(results), nil
 	}
+	gctx := offRoot(bctx)
 	inFlight, started, done := 0, 0, 0
 	stopAt := -1
 	var first error
 	for i := start; i < len(items); i++ {
 		if inFlight >= f.concurrency {
-			if err := workflow.Await(ctx, func() bool { return inFlight < f.concurrency || first != nil }); err != nil && first == nil {
+			if err := workflow.Await(ctx, r.rootCond(ctx, func() bool { return inFlight < f.concurrency || first != nil })); err != nil && first == nil {
 				first = errorFailure(n.path, "", "", err, nil)
 			}
 			r.waited()
@@ -174,7 +175,7 @@ func (r *runner) forEach(ctx workflow.Context, e *env, sc *scope, n *node, f *fo
 		}
 		inFlight++
 		started++
-		workflow.GoNamed(bctx, fmt.Sprintf("%s.do#%d", n.path, i), func(ctx workflow.Context) {
+		workflow.GoNamed(gctx, fmt.Sprintf("%s.do#%d", n.path, i), func(ctx workflow.Context) {
 			if err := iteration(ctx, i); err != nil && first == nil {
 				first = err
 				cancel()
@@ -338,7 +339,7 @@ func (r *runner) forEachActivities(ctx, bctx workflow.Context, cancel func(), sc
 			}
 			wctx = dctx
 		}
-		err := workflow.Await(wctx, func() bool { return ready() || interruptible && first != nil })
+		err := workflow.Await(wctx, r.rootCond(ctx, func() bool { return ready() || interruptible && first != nil }))
 		r.waitedFor(bctx, blocked && err == nil)
 		if err != nil {
 			fail(errorFailure(n.path, "", "", err, nil))

@@ -44,7 +44,7 @@ func (r *runner) parallel(ctx workflow.Context, sc *scope, n *node, p *parallelN
 			break
 		}
 		started++
-		workflow.GoNamed(bctx, fmt.Sprintf("%s.parallel[%d]", n.path, i), func(ctx workflow.Context) {
+		workflow.GoNamed(offRoot(bctx), fmt.Sprintf("%s.parallel[%d]", n.path, i), func(ctx workflow.Context) {
 			res, err := r.execList(ctx, sc, branch)
 			results[i] = res
 			if err != nil && first == nil {
@@ -79,7 +79,7 @@ func (r *runner) race(ctx workflow.Context, sc *scope, n *node, p *raceNode) (an
 			break
 		}
 		started++
-		workflow.GoNamed(bctx, fmt.Sprintf("%s.race[%d]", n.path, i), func(ctx workflow.Context) {
+		workflow.GoNamed(offRoot(bctx), fmt.Sprintf("%s.race[%d]", n.path, i), func(ctx workflow.Context) {
 			br, berr := r.execList(ctx, sc, branch)
 			if winner < 0 {
 				winner, res, err = i, br, berr
@@ -105,6 +105,6 @@ func (r *runner) awaitAll(ctx workflow.Context, cond func() bool) {
 		return
 	}
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
-	_ = workflow.Await(dctx, cond)
+	_ = workflow.Await(dctx, r.rootCond(ctx, cond))
 	r.waited()
 }

@@ -69,7 +69,7 @@ func (r *runner) timer(ctx workflow.Context, n *node, d time.Duration) error {
 	}
 	t := workflow.NewTimerWithOptions(ctx, d, workflow.TimerOptions{Summary: n.summary})
 	blocked := !t.IsReady()
-	err := t.Get(ctx, nil)
+	err := r.rootGet(ctx, t, nil)
 	r.waitedFor(ctx, blocked)
 	if err != nil {
 		return errorFailure(n.path, "", "", err, nil)
@@ -142,9 +142,9 @@ func (r *runner) await(ctx workflow.Context, e *env, n *node, a *awaitNode, cur 
 		ok, err = workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{
 			Timeout:      timeout,
 			TimerOptions: workflow.TimerOptions{Summary: n.summary},
-		}, cond)
+		}, r.rootCond(ctx, cond))
 	default:
-		err = workflow.Await(ctx, cond)
+		err = workflow.Await(ctx, r.rootCond(ctx, cond))
 	}
 	r.waited()
 	if cerr != nil {
