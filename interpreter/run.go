@@ -102,6 +102,19 @@ func (in *interpreter) lookup(ctx workflow.Context, name string) ([]byte, error)
 
 // run executes one run of a definition.
 func (in *interpreter) run(ctx workflow.Context, rawInput json.RawMessage, env *Envelope) (any, error) {
+	// Two calls, so that newRunner's frame is off the stack while the
+	// steps run on it: an open run's stack is a power of two that its
+	// deepest call fits in.
+	r, err := in.newRunner(ctx, rawInput, env)
+	if err != nil {
+		return nil, err
+	}
+	return r.execute(ctx)
+}
+
+// newRunner prepares one run of a definition: its definition, plan and
+// input.
+func (in *interpreter) newRunner(ctx workflow.Context, rawInput json.RawMessage, env *Envelope) (*runner, error) {
 	info := workflow.GetInfo(ctx)
 	wfType := info.WorkflowType.Name
 	def, err := env.Canonical()
@@ -151,7 +164,7 @@ func (in *interpreter) run(ctx workflow.Context, rawInput json.RawMessage, env *
 		r.hash = env.Hash
 		r.carry = env.Carry
 	}
-	return r.execute(ctx)
+	return r, nil
 }
 
 // checkSchema validates v against s and describes every violation.
@@ -251,7 +264,9 @@ func (r *runner) execute(ctx workflow.Context) (any, error) {
 	return res, err
 }
 
-func (r *runner) executeSteps(ctx workflow.Context) (any, error) {
+// begin sets the run up: its state (carried or initial), its handlers,
+// and the position to resume at (nil: the first step).
+func (r *runner) begin(ctx workflow.Context) ([]int, error) {
 	var resume []int
 	if c := r.carry; c != nil {
 		if c.State != nil {
@@ -272,7 +287,14 @@ func (r *runner) executeSteps(ctx workflow.Context) (any, error) {
 	if err := r.registerHandlers(ctx); err != nil {
 		return nil, definitionError("handlers: %v", err)
 	}
+	return resume, nil
+}
 
+func (r *runner) executeSteps(ctx workflow.Context) (any, error) {
+	resume, err := r.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
 	// The steps run on this coroutine and act for the root coroutine of
 	// earlier releases too (see root.go): the signals' turn before the
 	// first step, the root's turn whenever they block, and the pass after

@@ -3,6 +3,7 @@ package expression
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/expr-lang/expr/vm"
 )
@@ -54,6 +55,12 @@ func (p *Program) normalizeResult(v any, b *budget) (any, error) {
 	return out, nil
 }
 
+// vms are the machines expressions run on. A machine starts every run
+// afresh (its position, stack, scopes and memory count); reusing one
+// saves its allocations, and keeps it off the caller's stack, which
+// matters on a workflow's coroutine (see interpreter/root.go).
+var vms = sync.Pool{New: func() any { return &vm.VM{MemoryBudget: MemoryBudget} }}
+
 // run evaluates the program with budget b and returns expr's raw result.
 func (p *Program) run(vars map[string]any, b *budget) (out any, err error) {
 	env := make(map[string]any, len(p.uses)+1)
@@ -72,7 +79,8 @@ func (p *Program) run(vars map[string]any, b *budget) (out any, err error) {
 			out, err = nil, errorAtByte(p.src, firstToken(p.src), fmt.Sprintf("internal error evaluating expression: %v", r))
 		}
 	}()
-	machine := vm.VM{MemoryBudget: MemoryBudget}
+	machine := vms.Get().(*vm.VM)
+	defer vms.Put(machine)
 	out, err = machine.Run(p.prog, env)
 	if err != nil {
 		return nil, fromFileError(p.src, err)

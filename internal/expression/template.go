@@ -220,11 +220,7 @@ func (t *Template) EvalShared(vars map[string]any, shared *Budget) (any, error) 
 	if s, ok := t.Static(); ok {
 		return s, nil
 	}
-	names := make([]string, 0, len(vars))
-	for k := range vars {
-		names = append(names, k)
-	}
-	slices.Sort(names)
+	names := sortedNames(vars)
 	b := &budget{shared: shared}
 	if t.whole {
 		for _, p := range t.parts {
@@ -237,6 +233,23 @@ func (t *Template) EvalShared(vars map[string]any, shared *Budget) (any, error) 
 			}
 		}
 	}
+	return t.evalText(names, vars, b)
+}
+
+// sortedNames returns the names of vars, sorted.
+func sortedNames(vars map[string]any) []string {
+	names := make([]string, 0, len(vars))
+	for k := range vars {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// evalText is EvalShared for a template that mixes text and expressions:
+// a function of its own, so that a whole-value template (the common case)
+// runs its expression on a smaller stack frame.
+func (t *Template) evalText(names []string, vars map[string]any, b *budget) (any, error) {
 	var out []byte
 	for _, p := range t.parts {
 		if !p.Expr {
