@@ -117,15 +117,21 @@ func quietLogger() log.Logger {
 	return log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 
-// benchStart is the start of src as dslrun apply makes it, with no
-// input: the definition compressed, as the run's only argument.
-func benchStart(b *testing.B, name, src string) *interpreter.Start {
+// benchParse parses the definition src, failing b on any error.
+func benchParse(b *testing.B, name, src string) *dsl.Workflow {
 	b.Helper()
 	w, ds := dsl.Parse(name, []byte(src))
 	if ds.HasErrors() {
 		b.Fatal(ds)
 	}
-	d, err := dsl.Prepare(w)
+	return w
+}
+
+// benchStart is the start of src as dslrun apply makes it, with no
+// input: the definition compressed, as the run's only argument.
+func benchStart(b *testing.B, name, src string) *interpreter.Start {
+	b.Helper()
+	d, err := dsl.Prepare(benchParse(b, name, src))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -140,11 +146,7 @@ func benchStart(b *testing.B, name, src string) *interpreter.Start {
 // starts it, as the benchmarks send it: the canonical form as JSON.
 func benchEnvelope(b *testing.B, name, src string) interpreter.Envelope {
 	b.Helper()
-	w, ds := dsl.Parse(name, []byte(src))
-	if ds.HasErrors() {
-		b.Fatal(ds)
-	}
-	canonical, err := dsl.Canonical(w)
+	canonical, err := dsl.Canonical(benchParse(b, name, src))
 	if err != nil {
 		b.Fatal(err)
 	}
