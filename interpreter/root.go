@@ -51,7 +51,9 @@ func offRoot(ctx workflow.Context) workflow.Context {
 // rootCond is cond for a blocking call (workflow.Await and
 // workflow.AwaitWithOptions) with ctx: on the root coroutine, each
 // evaluation after the first, that is each one after the call blocked,
-// takes the root's turn first.
+// takes the root's turn first. Both calls evaluate cond once before they
+// block (AwaitWithOptions does since the SDK flag
+// CancelAwaitTimerOnCondition, which every worker of this project sets).
 func (r *runner) rootCond(ctx workflow.Context, cond func() bool) func() bool {
 	if !onRoot(ctx) {
 		return cond
@@ -77,10 +79,11 @@ func (r *runner) rootGet(ctx workflow.Context, fut workflow.Future, valuePtr any
 	return fut.Get(ctx, valuePtr)
 }
 
-// rootTurn is what the root coroutine did on a pass while the steps ran
-// (see rootAwait, as executeSteps called it): once a handler has stopped
-// the run, cancel the steps and take the signals' turn; otherwise take it
-// when a signal is pending.
+// rootTurn is what the root coroutine of earlier releases did on a pass
+// while the steps' coroutine ran (it waited in rootAwait for the steps to
+// end or a handler to stop the run): once a handler has stopped the run,
+// cancel the steps and take the signals' turn; otherwise take it when a
+// signal is pending.
 func (r *runner) rootTurn() {
 	switch {
 	case r.stop != nil && !r.stopSeen:
