@@ -46,6 +46,26 @@ steps:
 output: ${ state.released }
 `
 
+// waitSignalNestedDef waits the same way two lists deep, inside a while
+// inside a try: each list a wait is nested in makes the run's stack about
+// 1 KB deeper (docs/benchmarks.md, "Large forEach and open runs").
+const waitSignalNestedDef = `
+dsl: v1
+name: wait-signal-nested
+state: {released: false}
+signals:
+  release:
+    set: {released: true}
+steps:
+  - try:
+      - while: ${ !state.released }
+        do:
+          - await: ${ state.released }
+    finally:
+      - set: {released: true}
+output: ${ state.released }
+`
+
 // BenchmarkOpenRuns (issue 11): DSLRUN_OPEN_RUNS runs (default 10,000)
 // that wait for a signal, on the embedded server in this process, served
 // by a worker in a process of its own (this test binary again, running
@@ -58,6 +78,7 @@ output: ${ state.released }
 //	go test -c -o /tmp/cli.test ./cmd
 //	/tmp/cli.test -test.run '^$' -test.bench 'OpenRuns/go$' -test.benchtime 1x
 //	/tmp/cli.test -test.run '^$' -test.bench 'OpenRuns/dsl$' -test.benchtime 1x
+//	/tmp/cli.test -test.run '^$' -test.bench 'OpenRuns/dsl-nested$' -test.benchtime 1x
 func BenchmarkOpenRuns(b *testing.B) {
 	n := envInt(b, "DSLRUN_OPEN_RUNS", 10_000)
 	ctx := context.Background()
@@ -72,6 +93,7 @@ func BenchmarkOpenRuns(b *testing.B) {
 	}
 	b.Cleanup(c.Close)
 	start := benchStart(b, "wait-signal.yaml", waitSignalDef)
+	nested := benchStart(b, "wait-signal-nested.yaml", waitSignalNestedDef)
 	for _, f := range []struct {
 		name string
 		typ  string
@@ -79,6 +101,7 @@ func BenchmarkOpenRuns(b *testing.B) {
 	}{
 		{"go", "hand-wait-signal", nil},
 		{"dsl", start.WorkflowType, start.Args},
+		{"dsl-nested", nested.WorkflowType, nested.Args},
 	} {
 		b.Run(f.name, func(b *testing.B) {
 			for b.Loop() {
