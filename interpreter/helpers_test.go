@@ -50,6 +50,20 @@ func (h *harness) activity(name string, fn any) {
 	h.env.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
 }
 
+// updateAt sends the update name (id u1, no arguments) after d of test
+// time and returns where its rejection or completion error lands.
+func (h *harness) updateAt(d time.Duration, name string) *error {
+	var err error
+	h.env.RegisterDelayedCallback(func() {
+		h.env.UpdateWorkflow(name, "u1", &testsuite.TestUpdateCallback{
+			OnAccept:   func() {},
+			OnReject:   func(e error) { err = e },
+			OnComplete: func(_ any, e error) { err = e },
+		}, nil)
+	}, d)
+	return &err
+}
+
 // canonical parses a YAML definition the production way.
 func canonical(t testing.TB, src string) []byte {
 	t.Helper()

@@ -13,7 +13,6 @@ import (
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/testsuite"
 
 	"github.com/dslrun/dslrun/activities"
 )
@@ -84,14 +83,7 @@ steps:
 func TestPayloadTooLargeResults(t *testing.T) {
 	h := newHarness(t)
 	h.activity("echo", echoActivity)
-	var updateErr error
-	h.env.RegisterDelayedCallback(func() {
-		h.env.UpdateWorkflow("grow", "u1", &testsuite.TestUpdateCallback{
-			OnAccept:   func() {},
-			OnReject:   func(err error) { updateErr = err },
-			OnComplete: func(_ any, err error) { updateErr = err },
-		}, nil)
-	}, time.Minute)
+	updateErr := h.updateAt(time.Minute, "grow")
 	var queryErr error
 	h.env.RegisterDelayedCallback(func() {
 		_, queryErr = h.env.QueryWorkflow("blob")
@@ -116,7 +108,7 @@ output: ok
 	if got := h.result(); got != "ok" {
 		t.Fatalf("output %v", got)
 	}
-	for what, err := range map[string]error{"update": updateErr, "query": queryErr} {
+	for what, err := range map[string]error{"update": *updateErr, "query": queryErr} {
 		if err == nil || !strings.Contains(err.Error(), PayloadTooLargeType) && !strings.Contains(err.Error(), "over the payload limit") {
 			t.Errorf("%s: error %v, want %s", what, err, PayloadTooLargeType)
 		}
@@ -264,14 +256,7 @@ func TestFailureTooLarge(t *testing.T) {
 // the limit fails with PayloadTooLarge; the run goes on.
 func TestFailureTooLargeInUpdate(t *testing.T) {
 	h := newHarness(t)
-	var updateErr error
-	h.env.RegisterDelayedCallback(func() {
-		h.env.UpdateWorkflow("explode", "u1", &testsuite.TestUpdateCallback{
-			OnAccept:   func() {},
-			OnReject:   func(err error) { updateErr = err },
-			OnComplete: func(_ any, err error) { updateErr = err },
-		}, nil)
-	}, time.Minute)
+	updateErr := h.updateAt(time.Minute, "explode")
 	h.env.RegisterDelayedCallback(func() { h.env.SignalWorkflow("done", nil) }, 2*time.Minute)
 	h.run(`
 dsl: v1
@@ -291,7 +276,7 @@ output: ok
 		t.Fatalf("output %v", got)
 	}
 	var app *temporal.ApplicationError
-	if !errors.As(updateErr, &app) || app.Type() != PayloadTooLargeType || !strings.Contains(app.Error(), "updates.explode.do[0]: the failure of type Oops") {
-		t.Errorf("update error %v, want %s naming updates.explode.do[0]", updateErr, PayloadTooLargeType)
+	if !errors.As(*updateErr, &app) || app.Type() != PayloadTooLargeType || !strings.Contains(app.Error(), "updates.explode.do[0]: the failure of type Oops") {
+		t.Errorf("update error %v, want %s naming updates.explode.do[0]", *updateErr, PayloadTooLargeType)
 	}
 }
