@@ -9,9 +9,10 @@ import (
 // Releases before this one ran them in a coroutine of their own ("dslrun
 // steps") while the root waited for them and took the signals' turn
 // (rootAwait), and the order in which the two coroutines acted is recorded
-// in every history. One coroutine fewer is a goroutine and its stack
-// (8 KB) less for every open run, so the steps now act for both, in the
-// same order, and no version gate is needed:
+// in every history. One coroutine fewer is a goroutine, its state and
+// its stack less for every open run (docs/benchmarks.md, "Large forEach
+// and open runs"), so the steps now act for both, in the same order, and
+// no version gate is needed:
 //
 //   - The SDK resumes its coroutines in the order they were made, every
 //     one on every pass of its dispatcher, the root first. So on each

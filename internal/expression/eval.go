@@ -57,8 +57,9 @@ func (p *Program) normalizeResult(v any, b *budget) (any, error) {
 
 // vms are the machines expressions run on. A machine starts every run
 // afresh (its position, stack, scopes and memory count); reusing one
-// saves its allocations, and keeps it off the caller's stack, which
-// matters on a workflow's coroutine (see interpreter/root.go).
+// saves its allocations, and keeps it off the caller's stack: a waiting
+// workflow's stack is as large as its deepest evaluation needed
+// (docs/benchmarks.md, "Large forEach and open runs").
 var vms = sync.Pool{New: func() any { return &vm.VM{MemoryBudget: MemoryBudget} }}
 
 // run evaluates the program with budget b and returns expr's raw result.
